@@ -137,7 +137,7 @@ Status const& GetStatus(StatusOr<T> const& s) { return s.status(); }
 /// Returns the Status of `expr` from the enclosing function when it is not OK.
 #define KB_RETURN_IF_ERROR(expr)                                          \
   do {                                                                    \
-    auto const& kb_status_ = ::kb::internal::GetStatus((expr));           \
+    ::kb::Status kb_status_ = ::kb::internal::GetStatus((expr));          \
     if (!kb_status_.ok()) return kb_status_;                              \
   } while (false)
 
