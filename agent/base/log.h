@@ -27,10 +27,12 @@ void SetVerbosity(int verbosity);
 #define KB_LOG_MODULE_restore ::kb::LogModule::kRestore
 
 /// KB_LOG(uploader, info, "upload done key={} parts={}", key, n);
-#define KB_LOG(module, level, ...)                                          \
+/// (The level parameter is named `lvl`: a parameter named `level` would also replace the
+/// namespace in `spdlog::level::`.)
+#define KB_LOG(module, lvl, ...)                                            \
   do {                                                                      \
     auto& kb_logger_ = ::kb::Logger(KB_LOG_MODULE_##module);                \
-    if (kb_logger_.should_log(spdlog::level::level)) {                      \
-      kb_logger_.log(spdlog::level::level, __VA_ARGS__);                    \
+    if (kb_logger_.should_log(spdlog::level::lvl)) {                        \
+      kb_logger_.log(spdlog::level::lvl, __VA_ARGS__);                      \
     }                                                                       \
   } while (false)
