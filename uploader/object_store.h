@@ -45,12 +45,17 @@ struct ListPage {
 };
 
 /// Bytes of a local file to send: [offset, offset + length). `sha256_hex` is the SHA-256 of
-/// those bytes when the caller already knows it (empty: the backend computes it).
+/// those bytes when the caller already knows it (empty: the backend reads the range once more to
+/// compute it). Backends send the checksum with the data (S3: x-amz-checksum-sha256) and fail
+/// with kDataLoss when the bytes do not match it.
 struct PartSource {
   std::filesystem::path path;
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
   std::string sha256_hex;
+  /// Bandwidth cap for sending these bytes, bytes/s; 0 = unlimited. An SRE-facing limit
+  /// (--upload-rate-limit), applied per request, i.e. per part in flight.
+  std::uint64_t max_send_bytes_per_second = 0;
 };
 
 /// A part the backend holds.
@@ -85,6 +90,7 @@ struct ByteRange {
 class Upload {
  public:
   virtual ~Upload() = default;
+  /// The object key this upload will create (relative to the store's prefix).
   virtual std::string const& key() const = 0;
   /// The backend's id of this upload (S3 UploadId); journaled before part 1.
   virtual std::string const& upload_id() const = 0;
@@ -93,10 +99,14 @@ class Upload {
   virtual StatusOr<PartInfo> UploadPart(int number, PartSource const& source) = 0;
   /// Parts the backend holds for this upload, ascending. Errors: kNotFound (upload gone).
   virtual StatusOr<std::vector<PartInfo>> ListParts() = 0;
-  /// Commits `parts` (ascending, contiguous from 1) into the object. Not idempotent: after a
-  /// failed attempt, Stat the object before trying again.
-  virtual Status Complete(std::vector<PartInfo> const& parts) = 0;
-  /// Discards the upload and its parts. kNotFound if already gone.
+  /// Commits `parts` (ascending, contiguous from 1) into the object and returns its ETag (quotes
+  /// stripped; S3 style "<hex>-N" for N parts). Not idempotent: after a failed attempt, Stat the
+  /// object before trying again (an ETag ending "-N" means an earlier attempt succeeded).
+  /// Errors: kNotFound (upload gone), kFailedPrecondition (a part missing or its ETag differs,
+  /// a part but the last smaller than min_part_size), transient codes.
+  virtual StatusOr<std::string> Complete(std::vector<PartInfo> const& parts) = 0;
+  /// Discards the upload and its parts. An upload already gone gives kNotFound or OK (AWS
+  /// answers NoSuchUpload, MinIO 204): callers treat both as done.
   virtual Status Abort() = 0;
 };
 
@@ -109,6 +119,7 @@ class ObjectStore {
   /// A one-line description for messages, e.g. "s3://bucket/prefix at http://127.0.0.1:9000".
   /// Never contains credentials.
   virtual std::string Describe() const = 0;
+  /// The backend's limits: part sizes, part count, whether parts may go in parallel.
   virtual StoreCapabilities Capabilities() const = 0;
   /// Stores `data` as `key` in one request (replaces an existing object).
   virtual Status Put(std::string const& key, std::string_view data, PutOptions const& options) = 0;
@@ -117,10 +128,12 @@ class ObjectStore {
                          PutOptions const& options) = 0;
   /// Starts a multipart upload of `key`. Not idempotent (a new upload id per call).
   virtual StatusOr<UploadPtr> BeginUpload(std::string const& key, PutOptions const& options) = 0;
-  /// Re-attaches to an upload started earlier. Errors: kNotFound (the upload is gone).
+  /// Re-attaches to an upload started earlier. Errors: kNotFound (the upload is gone); a backend
+  /// that cannot check cheaply (S3) reports it from the first call on the returned Upload.
   virtual StatusOr<UploadPtr> ResumeUpload(std::string const& key,
                                            std::string const& upload_id) = 0;
-  /// Multipart uploads of ours under `prefix` that were never completed or aborted.
+  /// Multipart uploads under `prefix` (relative to the store's prefix) that were never completed
+  /// or aborted, all pages.
   virtual StatusOr<std::vector<PendingUpload>> ListUploads(std::string const& prefix) = 0;
   /// Streams `range` of `key` into `sink` (calls sink.Write, not Finish).
   /// Errors: kNotFound (no such key), kOutOfRange (range beyond the end).

@@ -56,7 +56,7 @@ auto RetryLoop(RetryPolicy const& retry, BackoffPolicy const& backoff, Idempoten
     std::uniform_int_distribution<std::int64_t> dist(0, bound.count());
     auto delay = std::chrono::milliseconds(dist(rng));
     if (attempt >= retry.max_attempts || elapsed + delay > retry.max_elapsed) {
-      KB_LOG(agent, warn, "retry exhausted op={} attempts={} error=\"{}\"", operation, attempt,
+      KB_LOG(agent, info, "retry exhausted op={} attempts={} error=\"{}\"", operation, attempt,
              status.message());
       return Status(status.code(), fmt::format("{} (gave up after {} attempts)", status.message(),
                                                attempt));
