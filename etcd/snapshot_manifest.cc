@@ -141,6 +141,7 @@ StatusOr<SnapshotManifest> ParseManifestJson(std::string_view text, std::string_
         fmt::format("{}: unknown compression \"{}\" (kbackup writes zstd)", what, m.compression));
   }
   for (auto const* h : {&m.db_sha256, &m.raw_sha256, &m.compressed_sha256}) {
+    if (h == &m.raw_sha256 && h->empty()) continue;  // optional: the db sha256 covers the data
     if (!IsHex64(*h)) {
       return InvalidArgumentError(fmt::format("{}: manifest has a malformed sha256 \"{}\"", what, *h));
     }

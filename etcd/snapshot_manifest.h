@@ -39,7 +39,7 @@ struct SnapshotManifest {
   std::string db_sha256;            ///< etcd's trailer: sha256 of the db bytes (hex)
   // The raw file: db bytes followed by the 32-byte trailer (what `etcdctl snapshot save` writes).
   std::uint64_t raw_size = 0;
-  std::string raw_sha256;
+  std::string raw_sha256;  ///< optional (empty): db_sha256 + raw_size already pin the raw file
   // The compressed object.
   std::string compression = "zstd";
   int compression_level = 3;
