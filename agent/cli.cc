@@ -1,5 +1,46 @@
 #include "agent/cli.h"
 
+#include <CLI/CLI.hpp>
+
+#include "agent/base/log.h"
+#include "agent/cli_common.h"
+
 namespace kb::agent {
-int RunCli(int, char**) { return kExitUsage; }
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{
+      "kbackup: etcd snapshots and Velero-compatible Kubernetes backups for control-plane nodes"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(KB_VERSION));
+  app.footer(
+      "Exit codes: 0 success, 1 the operation failed, 2 usage or configuration error.\n"
+      "Environment: KBACKUP_LOCATION (default location, else file:///var/lib/kbackup/backups),\n"
+      "  KBACKUP_SNAPSHOT_DIR (local snapshots, else /var/lib/kbackup/snapshots),\n"
+      "  KBACKUP_ETCD_PASSWORD (with --etcd-user), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,\n"
+      "  AWS_SESSION_TOKEN, AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE (s3:// locations).");
+  GlobalFlags global;
+  app.add_option("--location", global.location,
+                 "Backup location URL: file:///ABS/PATH or "
+                 "s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path_style=true&ca_file=PATH");
+  app.add_option("-o,--output", global.output, "Result format on stdout")
+      ->check(CLI::IsMember({"table", "json"}));
+  app.add_flag("-v,--verbose", global.verbose, "More logs on stderr (-vv: debug)");
+  int exit_code = kExitOk;
+  AddEtcdCommands(app, global, exit_code);
+  app.parse_complete_callback([&] { SetVerbosity(global.verbose); });
+  try {
+    app.parse(argc, argv);
+  } catch (CLI::CallForHelp const& e) {
+    return app.exit(e);
+  } catch (CLI::CallForAllHelp const& e) {
+    return app.exit(e);
+  } catch (CLI::CallForVersion const& e) {
+    return app.exit(e);
+  } catch (CLI::ParseError const& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  return exit_code;
+}
+
 }  // namespace kb::agent

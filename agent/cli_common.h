@@ -1,0 +1,72 @@
+#pragma once
+// Flags and helpers shared by the kbackup subcommands.
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "agent/base/status.h"
+#include "agent/output.h"
+#include "etcd/etcd_client.h"
+#include "uploader/multipart_uploader.h"
+
+namespace kb::agent {
+
+/// Environment variable that overrides the default backup location.
+inline constexpr char kLocationEnv[] = "KBACKUP_LOCATION";
+/// Default backup location when neither --location nor KBACKUP_LOCATION is given.
+inline constexpr char kDefaultLocation[] = "file:///var/lib/kbackup/backups";
+/// Environment variable holding the etcd password (never a flag: flags show in `ps`).
+inline constexpr char kEtcdPasswordEnv[] = "KBACKUP_ETCD_PASSWORD";
+/// Environment variable that overrides the default local snapshot dir.
+inline constexpr char kSnapshotDirEnv[] = "KBACKUP_SNAPSHOT_DIR";
+/// Default local snapshot dir.
+inline constexpr char kDefaultSnapshotDir[] = "/var/lib/kbackup/snapshots";
+
+/// Flags every command has.
+struct GlobalFlags {
+  std::string location;  ///< empty: KBACKUP_LOCATION, else kDefaultLocation
+  std::string output = "table";
+  int verbose = 0;
+  OutputFormat format() const { return output == "json" ? OutputFormat::kJson : OutputFormat::kTable; }
+  /// The effective location URL.
+  std::string EffectiveLocation() const;
+};
+
+/// etcd connection flags (kubeadm defaults).
+struct EtcdFlags {
+  std::string endpoints = "https://127.0.0.1:2379";
+  std::string cacert, cert, key, user;
+  int dial_timeout_seconds = 5;
+  /// Adds the flags to `cmd`.
+  void Add(CLI::App& cmd);
+  /// Builds connect options; the password comes from KBACKUP_ETCD_PASSWORD.
+  /// Errors: kInvalidArgument (a named cert file missing, user without password).
+  StatusOr<etcd::EtcdConnectOptions> ToOptions() const;
+};
+
+/// Upload tuning flags.
+struct UploadFlags {
+  std::string part_size = "16MiB";
+  int parallelism = 4;
+  std::string rate_limit;  ///< bytes/s with unit suffix; empty = unlimited
+  void Add(CLI::App& cmd);
+  StatusOr<uploader::UploadOptions> ToOptions() const;
+};
+
+/// Parses "16MiB", "512k", "1G", "1048576" into bytes. Errors: kInvalidArgument.
+StatusOr<std::uint64_t> ParseByteSize(std::string const& text);
+
+/// Returns the local snapshot dir: the flag, else KBACKUP_SNAPSHOT_DIR, else the default.
+std::string EffectiveSnapshotDir(std::string const& flag);
+
+/// The machine's host name (the default node name).
+std::string HostName();
+
+/// Prints the error and returns the exit code: 2 for usage/config errors, else 1.
+int Fail(Status const& status, bool usage);
+
+/// Adds the `etcd` command tree to `app`; `exit_code` receives the result of the command run.
+void AddEtcdCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
+
+}  // namespace kb::agent

@@ -1,0 +1,38 @@
+#pragma once
+// Progress of long operations on a terminal: bytes, rate, ETA, redrawn on one stderr line.
+// Silent when stderr is not a TTY (scripts get --output json instead).
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "agent/base/clock.h"
+
+namespace kb::agent {
+
+/// Thread-safe progress line. Update() may be called from any thread, as often as wanted;
+/// the line is redrawn at most 5 times a second.
+class Progress {
+ public:
+  /// `label`: what is running ("snapshot", "upload"). `enabled`: false = silent.
+  Progress(std::string label, bool enabled, Clock& clock = SystemClock::Instance());
+  ~Progress();
+  /// Reports `done` bytes of `total` (0 = unknown).
+  void Update(std::uint64_t done, std::uint64_t total);
+  /// Clears the line.
+  void Done();
+  /// True when stderr is a terminal.
+  static bool StderrIsTty();
+
+ private:
+  std::string label_;
+  bool enabled_;
+  Clock& clock_;
+  std::mutex mu_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_draw_{};
+  bool drawn_ = false;
+};
+
+}  // namespace kb::agent

@@ -1,0 +1,70 @@
+#pragma once
+// One etcd snapshot, end to end: stream from etcd → verify etcd's sha256 trailer → zstd →
+// local file and pipelined multipart upload at once → manifest last → prune old local copies.
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/base/clock.h"
+#include "agent/base/status.h"
+#include "etcd/etcd_client.h"
+#include "etcd/snapshot_manifest.h"
+#include "uploader/multipart_uploader.h"
+
+namespace kb::agent {
+
+/// What to snapshot and where to put it.
+struct SnapshotJobOptions {
+  etcd::EtcdConnectOptions etcd;
+  /// Backup location URL (file:///..., s3://...).
+  std::string location;
+  /// Where local copies live. Default: /var/lib/kbackup/snapshots.
+  std::filesystem::path snapshot_dir = "/var/lib/kbackup/snapshots";
+  /// Local copies kept (the newest); older ones are deleted only after a new one completed.
+  /// Default: 5.
+  int keep_local = 5;
+  std::string cluster_name = "default";
+  std::string node_name;
+  /// zstd level 1..19. Default: 3.
+  int compression_level = 3;
+  /// zstd worker threads. Default: 2.
+  int compression_workers = 2;
+  /// Recorded as the manifest's expires_at. Default: none (kept until deleted).
+  std::optional<std::chrono::seconds> ttl;
+  uploader::UploadOptions upload;
+  /// Show progress on stderr (only when it is a TTY).
+  bool progress = false;
+};
+
+/// What one snapshot produced.
+struct SnapshotJobResult {
+  etcd::SnapshotManifest manifest;
+  std::string location;  ///< the location URL
+  std::string key;       ///< object key of the compressed snapshot
+  std::filesystem::path local_path;
+  uploader::UploadResult upload;
+  std::vector<std::string> pruned_local;  ///< names of local copies deleted
+  double seconds = 0;
+};
+
+/// Takes one snapshot. Nothing half-written is ever presented as a snapshot: the local file is
+/// renamed into place only when complete, and the manifest (local and remote) is written last.
+/// Errors: those of EtcdClient::Connect/Snapshot (kUnavailable, kUnauthenticated, kDataLoss on a
+/// bad trailer), of the location (kNotFound bucket, kPermissionDenied), and of the local disk.
+StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Clock& clock);
+
+/// Re-sends a local snapshot `name` from `snapshot_dir` to `location`, resuming an interrupted
+/// upload from its journal (only missing parts are sent), then uploads its manifest.
+StatusOr<uploader::UploadResult> ResumeSnapshotUpload(std::filesystem::path const& snapshot_dir,
+                                                      std::string const& name,
+                                                      std::string const& location,
+                                                      uploader::UploadOptions options);
+
+/// Journal path of the upload of snapshot `name` in `snapshot_dir`.
+std::filesystem::path UploadJournalPath(std::filesystem::path const& snapshot_dir,
+                                        std::string const& name);
+
+}  // namespace kb::agent
