@@ -9,7 +9,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev libzstd-dev zstd
   libboost1.81-all-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libarchive-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsystemd-dev
-  etcd-server etcd-client awscli time jq
+  etcd-server etcd-client awscli time jq bc
 )
 
 missing=()
