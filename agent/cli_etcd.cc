@@ -219,8 +219,10 @@ int RunRestore(GlobalFlags const& g, restore::EtcdRestoreOptions o, std::string 
   Status store_error;
   auto store = MaybeStore(g, store_error);
   bool json_out = g.format() == OutputFormat::kJson;
+  // A dry run's steps are its result; a real run shows them as progress on a terminal.
+  bool show_steps = !json_out && (o.dry_run || Progress::StderrIsTty());
   auto r = restore::RestoreEtcd(o, store.get(), SystemClock::Instance(), [&](std::string const& s) {
-    if (!json_out) std::fprintf(stderr, "%s%s\n", o.dry_run ? "would " : "", s.c_str());
+    if (show_steps) std::fprintf(stderr, "%s%s\n", o.dry_run ? "would " : "", s.c_str());
   });
   if (!r.ok()) {
     bool usage = r.status().code() == StatusCode::kInvalidArgument;

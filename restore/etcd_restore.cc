@@ -162,12 +162,19 @@ StatusOr<EtcdRestoreResult> RestoreEtcd(EtcdRestoreOptions const& options,
   std::string command;
   for (auto const& a : argv) command += (command.empty() ? "" : " ") + a;
 
-  step(fmt::format("verify every hash of {} and write the raw snapshot to {}", ref.where,
-                   raw.string()));
-  step(fmt::format("run {}", command));
-  if (replacing) step(fmt::format("move {} aside to {}", data_dir.string(), previous.string()));
-  step(fmt::format("rename {} to {}", staged.string(), data_dir.string()));
-  if (options.dry_run) return result;
+  // The plan. A dry run announces all of it; a real run announces each step as it starts.
+  std::string verify_step = fmt::format("verify every hash of {} and write the raw snapshot to {}",
+                                        ref.where, raw.string());
+  std::string run_step = fmt::format("run {}", command);
+  std::string aside_step = fmt::format("move {} aside to {}", data_dir.string(), previous.string());
+  std::string swap_step = fmt::format("rename {} to {}", staged.string(), data_dir.string());
+  if (options.dry_run) {
+    step(verify_step);
+    step(run_step);
+    if (replacing) step(aside_step);
+    step(swap_step);
+    return result;
+  }
 
   // 2. Verify everything into a work dir beside the data dir (same file system: rename works).
   KB_RETURN_IF_ERROR(EnsureDir(work));
@@ -175,6 +182,7 @@ StatusOr<EtcdRestoreResult> RestoreEtcd(EtcdRestoreOptions const& options,
     std::error_code ec;
     std::filesystem::remove_all(work, ec);
   };
+  step(verify_step);
   if (auto v = VerifySnapshot(ref, store, raw); !v.ok()) {
     cleanup_work();
     return v.status();
@@ -188,6 +196,7 @@ StatusOr<EtcdRestoreResult> RestoreEtcd(EtcdRestoreOptions const& options,
   }
 
   // 3. The node's own tool builds the new member dir.
+  step(run_step);
   auto run = Run(argv, work / "restore.log");
   if (!run.ok() || run->exit_code != 0) {
     std::string out = run.ok() ? run->output : run.status().message();
@@ -201,6 +210,7 @@ StatusOr<EtcdRestoreResult> RestoreEtcd(EtcdRestoreOptions const& options,
   // 4. Swap by rename; the previous data dir is kept.
   std::error_code ec;
   if (std::filesystem::exists(data_dir, ec)) {
+    step(aside_step);
     std::filesystem::rename(data_dir, previous, ec);
     if (ec) {
       cleanup_work();
@@ -208,6 +218,7 @@ StatusOr<EtcdRestoreResult> RestoreEtcd(EtcdRestoreOptions const& options,
     }
     result.previous_data_dir = previous;
   }
+  step(swap_step);
   std::filesystem::rename(staged, data_dir, ec);
   if (ec) {
     Status st = ErrnoToStatus(ec.value(), "renaming the restored data into " + data_dir.string());

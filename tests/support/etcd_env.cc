@@ -81,7 +81,8 @@ KeysAndRevision ReadKeysAndRevision(std::string const& bin, std::string const& e
   if (!cacert.empty()) {
     argv.insert(argv.end(), {"--cacert", cacert, "--cert", cert, "--key", key});
   }
-  argv.insert(argv.end(), {"get", prefix, "--prefix", "--count-only", "-w", "json"});
+  // etcd 3.4's etcdctl has no --count-only; a range's count is the total whatever the limit.
+  argv.insert(argv.end(), {"get", prefix, "--prefix", "--keys-only", "--limit", "1", "-w", "json"});
   auto r = RunCommand(argv, {"ETCDCTL_API=3"});
   KeysAndRevision out;
   if (r.exit_code != 0) {

@@ -111,7 +111,7 @@ TEST_F(EtcdRestoreBadInput, RawSnapshotWithBadTrailerIsRefused) {
   std::string data = ReadAll(raw);
   data[4096 + 17] = static_cast<char>(data[4096 + 17] ^ 0x10);
   WriteAll(raw, data);
-  ExpectRefused(raw.string(), FileLoc(), "sha256");
+  ExpectRefused(raw.string(), FileLoc(), "hash mismatch");
 }
 
 TEST_F(EtcdRestoreBadInput, ExistingDataDirNeedsYes) {
