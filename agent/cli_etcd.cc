@@ -221,9 +221,14 @@ int RunRestore(GlobalFlags const& g, restore::EtcdRestoreOptions o, std::string 
   bool json_out = g.format() == OutputFormat::kJson;
   // A dry run's steps are its result; a real run shows them as progress on a terminal.
   bool show_steps = !json_out && (o.dry_run || Progress::StderrIsTty());
+  Progress progress("verify", !json_out && Progress::StderrIsTty());
+  o.progress = [&](std::uint64_t done, std::uint64_t total) { progress.Update(done, total); };
   auto r = restore::RestoreEtcd(o, store.get(), SystemClock::Instance(), [&](std::string const& s) {
-    if (show_steps) std::fprintf(stderr, "%s%s\n", o.dry_run ? "would " : "", s.c_str());
+    if (!show_steps) return;
+    progress.Done();
+    std::fprintf(stderr, "%s%s\n", o.dry_run ? "would " : "", s.c_str());
   });
+  progress.Done();
   if (!r.ok()) {
     bool usage = r.status().code() == StatusCode::kInvalidArgument;
     return Fail(r.status(), usage);

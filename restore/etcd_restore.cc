@@ -183,7 +183,11 @@ StatusOr<EtcdRestoreResult> RestoreEtcd(EtcdRestoreOptions const& options,
     std::filesystem::remove_all(work, ec);
   };
   step(verify_step);
-  if (auto v = VerifySnapshot(ref, store, raw); !v.ok()) {
+  std::uint64_t total = ref.manifest ? ref.manifest->compressed_size : 0;
+  auto on_bytes = [&](std::uint64_t done) {
+    if (options.progress) options.progress(done, total);
+  };
+  if (auto v = VerifySnapshot(ref, store, raw, on_bytes); !v.ok()) {
     cleanup_work();
     return v.status();
   }

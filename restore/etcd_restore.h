@@ -40,6 +40,9 @@ struct EtcdRestoreOptions {
   bool yes = false;
   /// Print every step, change nothing.
   bool dry_run = false;
+  /// Told the bytes read while the snapshot is verified: (done, total); total is 0 when not
+  /// known (a raw file). May be empty.
+  std::function<void(std::uint64_t, std::uint64_t)> progress;
   /// Where local snapshots are looked up by name.
   std::filesystem::path snapshot_dir = "/var/lib/kbackup/snapshots";
 };

@@ -26,6 +26,12 @@ CommandResult RunCommand(std::vector<std::string> const& argv,
 CommandResult RunKbackup(std::vector<std::string> const& args,
                          std::vector<std::string> const& env = {});
 
+/// Runs the kbackup binary with stdin, stdout and stderr on a new pseudo-terminal, as a person
+/// at a terminal would; `out` holds everything the terminal showed (stdout and stderr mixed),
+/// `err` stays empty. Blocks until it exits.
+CommandResult RunKbackupOnTty(std::vector<std::string> const& args,
+                              std::vector<std::string> const& env = {});
+
 /// A fresh empty directory under the system temp dir, removed when the object dies.
 class TempDir {
  public:
