@@ -51,6 +51,7 @@ struct SnapshotCmd {
   int level = 3;
   int workers = 2;
   std::string ttl;
+  std::string stale_after = "24h";
 };
 
 int RunSnapshot(GlobalFlags const& g, SnapshotCmd const& c) {
@@ -78,6 +79,11 @@ int RunSnapshot(GlobalFlags const& g, SnapshotCmd const& c) {
     }
     o.ttl = ttl;
   }
+  if (!ParseGoDuration(c.stale_after, o.stale_after)) {
+    return Fail(InvalidArgumentError(
+                    fmt::format("--stale-after {}: use a duration like 24h", c.stale_after)),
+                true);
+  }
   o.progress = g.format() == OutputFormat::kTable;
   auto r = RunSnapshotJob(o, SystemClock::Instance());
   if (!r.ok()) return Fail(r.status(), false);
@@ -92,6 +98,10 @@ int RunSnapshot(GlobalFlags const& g, SnapshotCmd const& c) {
     json::array pruned;
     for (auto const& p : r->pruned_local) pruned.emplace_back(p);
     o2["pruned_local"] = std::move(pruned);
+    o2["stale_uploads_aborted"] = r->stale_uploads_aborted;
+    json::array stale_files;
+    for (auto const& f : r->stale_files_removed) stale_files.emplace_back(f);
+    o2["stale_files_removed"] = std::move(stale_files);
     PrintJson(o2);
   } else {
     PrintTable({"NAME", "REVISION", "DB SIZE", "COMPRESSED", "SHA256", "LOCATION"},
@@ -274,6 +284,10 @@ void AddEtcdCommands(CLI::App& app, GlobalFlags& g, int& exit_code) {
   s->add_option("--compression-threads", snap->workers, "zstd worker threads (0 = inline)")
       ->capture_default_str();
   s->add_option("--ttl", snap->ttl, "Expiry recorded in the manifest, e.g. 720h");
+  s->add_option("--stale-after", snap->stale_after,
+                "Abort leftover multipart uploads and delete leftover .part files of killed runs "
+                "older than this")
+      ->capture_default_str();
   s->callback([&g, &exit_code, snap] { exit_code = RunSnapshot(g, *snap); });
 
   auto* l = etcd->add_subcommand("list", "List the snapshots in the location, newest first");

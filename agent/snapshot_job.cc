@@ -74,6 +74,25 @@ std::vector<std::string> PruneLocal(std::filesystem::path const& dir, std::strin
   return pruned;
 }
 
+// Deletes the temp files (".<name>.db.zst.part") of killed runs: not written to for `stale_after`.
+std::vector<std::string> RemoveStaleTempFiles(std::filesystem::path const& dir,
+                                              std::chrono::seconds stale_after) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  auto const cutoff = std::filesystem::file_time_type::clock::now() - stale_after;
+  for (auto const& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string file = entry.path().filename().string();
+    if (!file.starts_with(".") || !file.ends_with(".part")) continue;
+    auto mtime = entry.last_write_time(ec);
+    if (ec || mtime > cutoff) continue;
+    if (std::filesystem::remove(entry.path(), ec)) {
+      KB_LOG(agent, info, "stale temp file removed file={}", entry.path().string());
+      removed.push_back(entry.path().string());
+    }
+  }
+  return removed;
+}
+
 }  // namespace
 
 StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Clock& clock) {
@@ -157,6 +176,16 @@ StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Cl
 
   result.pruned_local =
       PruneLocal(options.snapshot_dir, m.cluster + "-etcd-" + m.node + "-", options.keep_local);
+  // Leftovers of killed runs. The snapshot is done: a failure here is only a warning.
+  auto aborted = uploader::AbortStaleUploads(*store, etcd::kSnapshotKeyPrefix,
+                                             options.stale_after, clock, {options.snapshot_dir});
+  if (aborted.ok()) {
+    result.stale_uploads_aborted = *aborted;
+  } else {
+    KB_LOG(agent, warn, "stale uploads not cleaned location={} error=\"{}\"", options.location,
+           aborted.status().message());
+  }
+  result.stale_files_removed = RemoveStaleTempFiles(options.snapshot_dir, options.stale_after);
   result.seconds = std::chrono::duration<double>(clock.Monotonic() - started).count();
   KB_LOG(agent, info,
          "snapshot done name={} revision={} db_bytes={} compressed_bytes={} parts={} seconds={:.1f}",

@@ -35,6 +35,11 @@ struct SnapshotJobOptions {
   /// Recorded as the manifest's expires_at. Default: none (kept until deleted).
   std::optional<std::chrono::seconds> ttl;
   uploader::UploadOptions upload;
+  /// Leftovers of killed runs older than this are cleaned up after a successful snapshot:
+  /// multipart uploads under the snapshot prefix that no journal can resume (aborted) and local
+  /// ".part" files not written to for this long (deleted). Must exceed the longest snapshot.
+  /// Default: 24 hours.
+  std::chrono::seconds stale_after = std::chrono::hours(24);
   /// Show progress on stderr (only when it is a TTY).
   bool progress = false;
 };
@@ -47,6 +52,8 @@ struct SnapshotJobResult {
   std::filesystem::path local_path;
   uploader::UploadResult upload;
   std::vector<std::string> pruned_local;  ///< names of local copies deleted
+  int stale_uploads_aborted = 0;          ///< leftover multipart uploads aborted
+  std::vector<std::string> stale_files_removed;  ///< leftover local ".part" files deleted
   double seconds = 0;
 };
 

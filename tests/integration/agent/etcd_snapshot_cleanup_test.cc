@@ -1,0 +1,89 @@
+// After a snapshot, the leftovers of killed runs are cleaned up against the real MinIO: a
+// multipart upload under the snapshot prefix that no journal can resume is aborted and a stale
+// local ".part" file is deleted; a fresh ".part" file (a run still writing) is kept.
+#include <gtest/gtest.h>
+#include <utime.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "etcd/snapshot_manifest.h"
+#include "tests/support/etcd_env.h"
+#include "tests/support/test_env.h"
+#include "uploader/location.h"
+
+namespace kb::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(EtcdSnapshotCleanup, AbortsOrphanUploadsAndRemovesStalePartFiles) {
+  EtcdServer server = GetEtcdServer("ETCD36");
+  TempDir dir;
+  std::string prefix = "cleanup-" + std::to_string(::getpid()) + "-" +
+                       std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+  std::string url = "s3://" + RequireEnv("KB_TEST_S3_BUCKET") + "/" + prefix +
+                    "?endpoint=" + RequireEnv("KB_TEST_S3_ENDPOINT") +
+                    "&region=us-east-1&path_style=true";
+  std::vector<std::string> env{"AWS_ACCESS_KEY_ID=" + RequireEnv("KB_TEST_S3_ACCESS_KEY"),
+                               "AWS_SECRET_ACCESS_KEY=" + RequireEnv("KB_TEST_S3_SECRET_KEY")};
+  uploader::LocationOptions lo;
+  uploader::AwsCredentials creds;
+  creds.access_key_id = RequireEnv("KB_TEST_S3_ACCESS_KEY");
+  creds.secret_access_key = Secret<std::string>(RequireEnv("KB_TEST_S3_SECRET_KEY"));
+  creds.source = "test";
+  lo.credentials = creds;
+  auto store = uploader::OpenLocation(url, lo);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+
+  // A killed run's upload: begun, one part sent, no journal anywhere.
+  std::string orphan_key = std::string(etcd::kSnapshotKeyPrefix) + "orphan-etcd-n1.db.zst";
+  auto orphan = (*store)->BeginUpload(orphan_key, {});
+  ASSERT_TRUE(orphan.ok()) << orphan.status().message();
+  // An upload outside the snapshot prefix is not ours to touch.
+  auto other = (*store)->BeginUpload("someone-else/big.bin", {});
+  ASSERT_TRUE(other.ok()) << other.status().message();
+
+  fs::path snaps = fs::path(dir.path()) / "snaps";
+  fs::create_directories(snaps);
+  fs::path stale_part = snaps / ".old-etcd-n1-20261101T000000Z.db.zst.part";
+  std::ofstream(stale_part) << "half a snapshot";
+  struct utimbuf old_time{};
+  old_time.actime = old_time.modtime = ::time(nullptr) - 3 * 24 * 3600;
+  ASSERT_EQ(::utime(stale_part.c_str(), &old_time), 0);
+
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  fs::path fresh_part = snaps / ".running-etcd-n2-20261201T000000Z.db.zst.part";
+  std::ofstream(fresh_part) << "being written";
+
+  std::vector<std::string> args{"--output", "json", "--location", url, "etcd", "snapshot",
+                                "--cluster-name", "clean", "--node-name", "n1", "--snapshot-dir",
+                                snaps.string(), "--stale-after", "3s"};
+  auto flags = server.KbackupFlags();
+  args.insert(args.end(), flags.begin(), flags.end());
+  auto r = RunKbackup(args, env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  boost::system::error_code ec;
+  auto out = boost::json::parse(r.out, ec).as_object();
+  EXPECT_EQ(out.at("stale_uploads_aborted").as_int64(), 1) << r.out;
+  EXPECT_EQ(out.at("stale_files_removed").as_array().size(), 1u) << r.out;
+
+  auto pending = (*store)->ListUploads("");
+  ASSERT_TRUE(pending.ok()) << pending.status().message();
+  bool orphan_left = false, other_left = false;
+  for (auto const& u : *pending) {
+    orphan_left |= u.upload_id == (*orphan)->upload_id();
+    other_left |= u.upload_id == (*other)->upload_id();
+  }
+  EXPECT_FALSE(orphan_left) << "the orphan upload under the snapshot prefix was not aborted";
+  EXPECT_TRUE(other_left) << "an upload outside the snapshot prefix was aborted";
+  EXPECT_FALSE(fs::exists(stale_part));
+  EXPECT_TRUE(fs::exists(fresh_part)) << "a .part file still being written was deleted";
+  IgnoreError((*other)->Abort());
+}
+
+}  // namespace
+}  // namespace kb::testing
