@@ -11,6 +11,7 @@
 #include "etcd/internal/channel.h"
 #include "etcd/internal/grpc_errors.h"
 #include "etcd/internal/grpc_snapshot_stream.h"
+#include "etcd/internal/prefetch_stream.h"
 #include "etcd/internal/snapshot_stream.h"
 #include "etcd/internal/tls_probe.h"
 #include "etcd/proto/rpc.grpc.pb.h"
@@ -19,6 +20,9 @@ namespace kb::etcd {
 
 using internal::CallContext;
 using internal::FromGrpcStatus;
+
+/// Snapshot bytes received ahead of the consumer (hashing, compression, upload) at most.
+constexpr std::size_t kSnapshotPrefetchBytes = 8 << 20;
 
 struct EtcdClient::Impl {
   Impl(EtcdConnectOptions const& o, Clock& c, std::string ep,
@@ -173,7 +177,10 @@ StatusOr<SnapshotInfo> EtcdClient::Snapshot(ChunkSink& sink, SnapshotProgressFn 
     internal::GrpcSnapshotStream stream(*impl_->maintenance, impl_->NewContext(std::nullopt),
                                         impl_->clock, impl_->options.snapshot_stall_timeout,
                                         impl_->endpoint, impl_->options.user);
-    auto result = internal::ReadSnapshotStream(stream, sink, impl_->endpoint, progress);
+    StatusOr<internal::SnapshotStreamResult> result = [&] {
+      internal::PrefetchSnapshotStream prefetch(stream, kSnapshotPrefetchBytes);
+      return internal::ReadSnapshotStream(prefetch, sink, impl_->endpoint, progress);
+    }();  // the prefetcher is joined here, before `stream` is looked at
     if (!result.ok() && attempt == 0 && stream.messages() == 0 && !impl_->options.user.empty() &&
         internal::IsStaleTokenError(stream.grpc_status())) {
       // Nothing reached the sink yet: refresh the token and open the stream once more.

@@ -1,5 +1,6 @@
 #include "etcd/internal/channel.h"
 
+
 #include <fmt/format.h>
 
 #include <limits>
@@ -79,6 +80,13 @@ std::shared_ptr<grpc::Channel> MakeChannel(Endpoint const& ep, TlsFiles const& t
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(std::numeric_limits<int>::max());
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  // Bounded receive buffering. A snapshot arrives faster than it is compressed and uploaded;
+  // gRPC's BDP probing would grow the HTTP/2 window, and the data buffered in this process,
+  // with the db size. A fixed 8 MiB stream window with frames of up to 4 MiB keeps loopback
+  // and LAN throughput (docs/benchmarks.md) with memory that does not depend on the db size.
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8 << 20);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_FRAME_SIZE, 4 << 20);
   std::shared_ptr<grpc::ChannelCredentials> creds;
   if (ep.tls) {
     grpc::SslCredentialsOptions ssl;

@@ -32,6 +32,8 @@ class GrpcSnapshotStream final : public SnapshotStream {
   /// See SnapshotStream::Next. Errors: the call's status mapped by FromGrpcStatus;
   /// kDeadlineExceeded when no message arrived for `stall_timeout` (the call is cancelled).
   StatusOr<bool> Next(etcdserverpb::SnapshotResponse& msg) override;
+  /// Cancels the call (grpc::ClientContext::TryCancel); thread-safe.
+  void Cancel() override { context_->TryCancel(); }
 
   /// Messages received so far.
   std::uint64_t messages() const { return messages_; }

@@ -22,6 +22,9 @@ class SnapshotStream {
   /// Reads the next message into `msg`. Returns true when one was read, false when the stream
   /// ended with OK, or the stream's error (already mapped to a kb::Status naming the endpoint).
   virtual StatusOr<bool> Next(etcdserverpb::SnapshotResponse& msg) = 0;
+  /// Asks a blocked or later Next() to end with an error soon. Thread-safe (may be called while
+  /// another thread is inside Next). Default: nothing to cancel.
+  virtual void Cancel() {}
 };
 
 /// What a verified stream carried.
