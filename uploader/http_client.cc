@@ -228,7 +228,24 @@ StatusOr<HttpResponse> HttpClient::Send(HttpRequest const& r) {
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
   curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
-  if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (!options_.ca_pem.empty()) {
+    curl_blob ca{const_cast<char*>(options_.ca_pem.data()), options_.ca_pem.size(),
+                 CURL_BLOB_NOCOPY};
+    curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &ca);
+  } else if (!options_.ca_file.empty()) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+  }
+  if (!options_.client_cert_pem.empty()) {
+    curl_blob cert{const_cast<char*>(options_.client_cert_pem.data()),
+                   options_.client_cert_pem.size(), CURL_BLOB_NOCOPY};
+    std::string const& key_pem = options_.client_key_pem.reveal();
+    curl_blob key{const_cast<char*>(key_pem.data()), key_pem.size(), CURL_BLOB_NOCOPY};
+    curl_easy_setopt(curl, CURLOPT_SSLCERT_BLOB, &cert);
+    curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "PEM");
+    curl_easy_setopt(curl, CURLOPT_SSLKEY_BLOB, &key);
+    curl_easy_setopt(curl, CURLOPT_SSLKEYTYPE, "PEM");
+  }
+  if (options_.http2) curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
   std::uint64_t rate = r.max_send_bytes_per_second != 0 ? r.max_send_bytes_per_second
                                                         : options_.max_send_bytes_per_second;
   if (rate != 0) {
@@ -257,16 +274,17 @@ StatusOr<HttpResponse> HttpClient::Send(HttpRequest const& r) {
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &WriteHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
 
-  bool has_content_type = false;
+  bool has_content_type = false, has_accept = false;
   for (auto const& [name, value] : r.headers) {
     returner.headers = curl_slist_append(returner.headers, (name + ": " + value).c_str());
     if (strcasecmp(name.c_str(), "content-type") == 0) has_content_type = true;
+    if (strcasecmp(name.c_str(), "accept") == 0) has_accept = true;
   }
   // Without these curl would add an unsigned form Content-Type to POSTs and an Accept header.
   if (!has_content_type && (r.method == "POST" || r.method == "PUT")) {
     returner.headers = curl_slist_append(returner.headers, "Content-Type:");
   }
-  returner.headers = curl_slist_append(returner.headers, "Accept:");
+  if (!has_accept) returner.headers = curl_slist_append(returner.headers, "Accept:");
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, returner.headers);
 
   CURLcode code = curl_easy_perform(curl);
@@ -274,6 +292,9 @@ StatusOr<HttpResponse> HttpClient::Send(HttpRequest const& r) {
   if (!t.read_error.ok()) return t.read_error;
   if (code != CURLE_OK) return CurlToStatus(code, error, r);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  long version = 0;
+  curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &version);
+  response.http_major = version == CURL_HTTP_VERSION_2_0 ? 2 : version == CURL_HTTP_VERSION_3 ? 3 : 1;
   return response;
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "agent/base/chunk_sink.h"
+#include "agent/base/secret.h"
 #include "agent/base/status.h"
 
 namespace kb::uploader {
@@ -25,8 +26,19 @@ struct HttpOptions {
   /// PEM file of CA certificates that sign the server's certificate. Default: empty (the
   /// system's trust store).
   std::string ca_file;
-  /// Verify the server's TLS certificate and host name. Default: true. Only tests turn it off.
+  /// PEM of CA certificates held in memory (a kubeconfig's certificate-authority-data); used
+  /// instead of ca_file when set. Default: empty.
+  std::string ca_pem;
+  /// PEM of a TLS client certificate and its private key (client certificate authentication,
+  /// RFC 8446 §4.4.2). Both or neither. Default: none.
+  std::string client_cert_pem;
+  Secret<std::string> client_key_pem;
+  /// Verify the server's TLS certificate and host name. Default: true. Turned off only by tests
+  /// and by a kubeconfig's explicit insecure-skip-tls-verify.
   bool verify_tls = true;
+  /// Offer HTTP/2 on TLS connections (ALPN, RFC 9113); HTTP/1.1 when the server declines.
+  /// Default: false (object stores speak HTTP/1.1).
+  bool http2 = false;
   /// Time allowed to establish a TCP (and TLS) connection. Default: 10 s.
   std::chrono::seconds connect_timeout{10};
   /// A transfer slower than low_speed_bytes_per_second for low_speed_time is a stall and fails
@@ -65,6 +77,7 @@ struct HttpRequest {
 /// What the server answered.
 struct HttpResponse {
   long status = 0;  ///< HTTP status code
+  int http_major = 1;  ///< the protocol the response came in: 1 (HTTP/1.x) or 2 (HTTP/2)
   /// Response headers of the final response, names lower-cased; repeated ones comma-joined.
   std::map<std::string, std::string> headers;
   /// The body (non-2xx always, capped at 1 MiB; 2xx when no response_sink was given).

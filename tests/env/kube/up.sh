@@ -9,7 +9,8 @@
 # Layout under DIR/NAME/:
 #   etcd/                 etcd data dir
 #   pki/                  ca.{crt,key}, apiserver.{crt,key}, admin.{crt,key}, sa.{key,pub}
-#   tokens.csv            static token file (token user is in system:masters)
+#   tokens.csv            static token file (kbackup-token-admin is in system:masters;
+#                         kbackup-limited is in no group: only what RBAC binds to it)
 #   ports                 etcd client/peer and apiserver ports (reused on restart)
 #   admin.kubeconfig      client cert + CA embedded as data
 #   token.kubeconfig      bearer token, CA as a file path
@@ -154,7 +155,13 @@ if [ ! -s "$d/tokens.csv" ]; then
   token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
   (umask 077; echo "$token,kbackup-token-admin,kbackup-token-admin-uid,\"system:masters\"" > "$d/tokens.csv")
 fi
-token=$(cut -d, -f1 "$d/tokens.csv")
+# A second user, kbackup-limited, in no group: RBAC grants it only what a test binds to it.
+if ! grep -q ',kbackup-limited,' "$d/tokens.csv"; then
+  limited=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  (umask 077; echo "$limited,kbackup-limited,kbackup-limited-uid" >> "$d/tokens.csv")
+fi
+token=$(grep ',kbackup-token-admin,' "$d/tokens.csv" | cut -d, -f1)
+limited_token=$(grep ',kbackup-limited,' "$d/tokens.csv" | cut -d, -f1)
 
 # ---------------------------------------------------------------- etcd
 etcd_args=(
@@ -207,6 +214,12 @@ apiserver_args=(
   --profiling=false
   --v=1
 )
+# Extra flags, e.g. KB_KUBE_APISERVER_ARGS=--watch-cache=false (lists then come from etcd, so a
+# compaction expires continue tokens at once).
+if [ -n "${KB_KUBE_APISERVER_ARGS:-}" ]; then
+  read -r -a extra_args <<< "$KB_KUBE_APISERVER_ARGS"
+  apiserver_args+=("${extra_args[@]}")
+fi
 log "starting kube-apiserver $("$apiserver" --version 2>/dev/null | awk '{print $2}') on $server"
 nohup "$apiserver" "${apiserver_args[@]}" > "$d/kube-apiserver.log" 2>&1 < /dev/null &
 echo $! > "$d/kube-apiserver.pid"
@@ -297,6 +310,8 @@ cat > "$d/env.sh" <<EOF
 export KB_TEST_KUBE_${NAME}_KUBECONFIG=$d/admin.kubeconfig
 export KB_TEST_KUBE_${NAME}_TOKEN_KUBECONFIG=$d/token.kubeconfig
 export KB_TEST_KUBE_${NAME}_SERVER=$server
+export KB_TEST_KUBE_${NAME}_CA=$pki/ca.crt
+export KB_TEST_KUBE_${NAME}_LIMITED_TOKEN=$limited_token
 export KB_TEST_KUBE_${NAME}_ETCD_ENDPOINT=$etcd_url
 export KB_TEST_KUBE_${NAME}_PID=$(cat "$d/kube-apiserver.pid")
 export KB_TEST_KUBE_${NAME}_ETCD_PID=$(cat "$d/etcd.pid")
