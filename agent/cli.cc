@@ -17,7 +17,8 @@ int RunCli(int argc, char** argv) {
       "Environment: KBACKUP_LOCATION (default location, else file:///var/lib/kbackup/backups),\n"
       "  KBACKUP_SNAPSHOT_DIR (local snapshots, else /var/lib/kbackup/snapshots),\n"
       "  KBACKUP_ETCD_PASSWORD (with --etcd-user), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,\n"
-      "  AWS_SESSION_TOKEN, AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE (s3:// locations).");
+      "  AWS_SESSION_TOKEN, AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE (s3:// locations),\n"
+      "  KUBECONFIG (backup create).");
   GlobalFlags global;
   app.add_option("--location", global.location,
                  "Backup location URL: file:///ABS/PATH or "
@@ -27,6 +28,7 @@ int RunCli(int argc, char** argv) {
   app.add_flag("-v,--verbose", global.verbose, "More logs on stderr (-vv: debug)");
   int exit_code = kExitOk;
   AddEtcdCommands(app, global, exit_code);
+  AddBackupCommands(app, global, exit_code);
   app.parse_complete_callback([&] { SetVerbosity(global.verbose); });
   try {
     app.parse(argc, argv);

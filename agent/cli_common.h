@@ -69,4 +69,7 @@ int Fail(Status const& status, bool usage);
 /// Adds the `etcd` command tree to `app`; `exit_code` receives the result of the command run.
 void AddEtcdCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
 
+/// Adds the `backup` command tree (Velero-compatible resource backups) to `app`.
+void AddBackupCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
+
 }  // namespace kb::agent

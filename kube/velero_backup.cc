@@ -1,0 +1,227 @@
+#include "kube/velero_backup.h"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "agent/base/log.h"
+#include "kube/go_json.h"
+#include "kube/lister.h"
+#include "kube/velero_files.h"
+#include "kube/velero_tar.h"
+#include "uploader/pipelined_upload_sink.h"
+
+namespace kb::kube {
+
+std::string BackupKey(std::string const& name, std::string const& file) {
+  return "backups/" + name + "/" + file;
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Everything the workers share, behind one mutex.
+struct BackupState {
+  std::mutex mu;
+  VeleroTarWriter* tar = nullptr;
+  BackupLog* log = nullptr;
+  BackupResults results;
+  std::map<std::string, std::vector<std::string>> resource_list;  // "<gv>/<Kind>" → names
+  std::set<std::string> namespaces_seen;           // namespaces of backed-up items
+  std::set<std::string> bound_pvs;                 // PV names of backed-up bound PVCs
+  std::set<std::string> backed_up_types;           // group-resources with items
+  std::set<std::string> written;                   // "<gr>/<ns>/<name>" of cluster items
+  std::uint64_t items = 0;
+  Status tar_error;
+};
+
+bool SkipItem(json::object const& obj) {
+  auto const& md = obj.contains("metadata") && obj.at("metadata").is_object()
+                       ? obj.at("metadata").as_object()
+                       : json::object();
+  if (md.contains("deletionTimestamp") && !md.at("deletionTimestamp").is_null()) return true;
+  if (md.contains("labels") && md.at("labels").is_object()) {
+    auto const& labels = md.at("labels").as_object();
+    if (JsonString(labels, "velero.io/exclude-from-backup") == "true") return true;
+  }
+  return false;
+}
+
+/// Writes one object (both copies) into the tarball and the indexes. Caller holds state.mu.
+Status WriteItem(BackupState& state, ApiResource const& r, json::object const& obj,
+                 std::string const& encoded) {
+  auto const& md = obj.at("metadata").as_object();
+  std::string name = JsonString(md, "name");
+  std::string ns = r.namespaced ? JsonString(md, "namespace") : "";
+  if (!r.namespaced && !state.written.insert(r.GroupResource() + "//" + name).second) {
+    return OkStatus();  // a cluster item already in the backup (listed and also related)
+  }
+  std::string scope = r.namespaced ? "namespaces/" + ns + "/" : "cluster/";
+  std::string base = "resources/" + r.GroupResource() + "/";
+  KB_RETURN_IF_ERROR(state.tar->AddFile(base + scope + name + ".json", encoded));
+  KB_RETURN_IF_ERROR(
+      state.tar->AddFile(base + r.version + "-preferredversion/" + scope + name + ".json", encoded));
+  state.resource_list[r.GroupVersion() + "/" + r.kind].push_back(ns.empty() ? name
+                                                                             : ns + "/" + name);
+  ++state.items;
+  state.backed_up_types.insert(r.GroupResource());
+  if (!ns.empty()) state.namespaces_seen.insert(ns);
+  if (r.group.empty() && r.name == "persistentvolumeclaims" && obj.contains("spec")) {
+    std::string pv = JsonString(obj.at("spec").as_object(), "volumeName");
+    if (!pv.empty()) state.bound_pvs.insert(pv);
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::ObjectStore& store,
+                                                 ResourceBackupOptions const& o, Clock& clock) {
+  KB_RETURN_IF_ERROR(ValidateBackupName(o.name));
+  if (auto existing = store.Stat(BackupKey(o.name, "velero-backup.json")); existing.ok()) {
+    return AlreadyExistsError(fmt::format("backup {} already exists in {}: pick another name",
+                                          o.name, store.Describe()));
+  }
+  ResourceBackupResult result;
+  result.started = clock.Now();
+  BackupLog log(clock, o.name, o.velero_namespace);
+  BackupState state;
+  state.log = &log;
+  log.Info("Starting backup", {{"server", client.server()}});
+
+  // The tarball: written into a local staging file and uploaded as it grows.
+  fs::path staging = o.work_dir / fmt::format(".kbackup-{}-{}.tar.gz", o.name, ::getpid());
+  uploader::UploadOptions up = o.upload;
+  up.journal_path = o.work_dir / fmt::format(".kbackup-{}-{}.upload.json", o.name, ::getpid());
+  up.put.content_type = "application/gzip";
+  auto sink = uploader::PipelinedUploadSink::Create(store, BackupKey(o.name, o.name + ".tar.gz"),
+                                                    staging, up);
+  if (!sink.ok()) return sink.status();
+  auto tar = VeleroTarWriter::Create(**sink, result.started);
+  if (!tar.ok()) return tar.status();
+  state.tar = tar->get();
+  std::string version = std::string(kVeleroBackupFormatVersion) + "\n";
+  KB_RETURN_IF_ERROR(state.tar->AddFile("metadata/version", version));
+
+  std::string server_version;
+  auto discovery = Discover(client);
+  std::vector<ApiResource> plan;
+  if (!discovery.ok()) {
+    state.results.AddError("", fmt::format("discovery failed: {}", discovery.status().message()));
+  } else {
+    server_version = discovery->server_git_version;
+    for (auto const& w : discovery->warnings) state.results.AddWarning("", w);
+    plan = PlanResources(*discovery, o.scope);
+  }
+
+  // Lists run in parallel; every page's objects go straight into the tarball.
+  std::atomic<std::size_t> next{0};
+  auto list_one = [&](ApiResource const& r) {
+    std::vector<std::string> namespaces{""};
+    if (r.namespaced && !o.scope.IncludesWildcard()) namespaces = o.scope.included_namespaces;
+    for (auto const& ns : namespaces) {
+      ListRequest req;
+      req.resource = r;
+      req.namespace_name = ns;
+      req.label_selector = o.scope.label_selector;
+      req.page_size = o.page_size;
+      bool is_namespaces = r.group.empty() && r.name == "namespaces";
+      auto stats = ListObjects(client, req, [&](json::object&& obj) -> Status {
+        if (SkipItem(obj)) return OkStatus();
+        auto const& md = obj.at("metadata").as_object();
+        std::string item_ns = is_namespaces ? JsonString(md, "name") : JsonString(md, "namespace");
+        if ((r.namespaced || is_namespaces) && !o.scope.NamespaceIncluded(item_ns)) {
+          return OkStatus();
+        }
+        std::string encoded = GoJson(obj);
+        std::lock_guard lock(state.mu);
+        Status st = WriteItem(state, r, obj, encoded);
+        if (!st.ok()) state.tar_error = st;
+        return st;
+      });
+      std::lock_guard lock(state.mu);
+      if (!stats.ok()) {
+        if (!state.tar_error.ok()) return;
+        std::string what = fmt::format("listing {}{}: {}", r.GroupResource(),
+                                       ns.empty() ? "" : " in " + ns, stats.status().message());
+        if (stats.status().code() == StatusCode::kPermissionDenied) {
+          state.results.AddWarning(ns, what);  // Velero too carries on without the type
+          log.Warn(what, {{"resource", r.GroupResource()}});
+        } else {
+          state.results.AddError(ns, what);
+          log.Error(what, {{"resource", r.GroupResource()}});
+        }
+        continue;
+      }
+      log.Info("Listed resource", {{"resource", r.GroupResource()},
+                                   {"namespace", ns},
+                                   {"items", std::to_string(stats->objects)}});
+      for (int i = 0; i < stats->expired_continues; ++i) {
+        state.results.AddWarning(ns, fmt::format(
+            "listing {}: a continue token expired; objects changed meanwhile may be missing",
+            r.GroupResource()));
+      }
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    int n = std::max(1, std::min<int>(o.parallel_lists, static_cast<int>(plan.size())));
+    for (int w = 0; w < n; ++w) {
+      workers.emplace_back([&] {
+        for (std::size_t i = next++; i < plan.size(); i = next++) list_one(plan[i]);
+      });
+    }
+  }
+
+  if (discovery.ok() && state.tar_error.ok()) {
+    KB_RETURN_IF_ERROR(BackupRelatedItems(client, *discovery, o.scope, state.bound_pvs,
+                                          state.backed_up_types,
+                                          [&](ApiResource const& r, json::object const& obj) {
+                                            std::lock_guard lock(state.mu);
+                                            return WriteItem(state, r, obj, GoJson(obj));
+                                          },
+                                          state.results));
+  }
+
+  // Close and commit the tarball, then the files beside it, velero-backup.json last.
+  Status tar_status = state.tar_error.ok() ? state.tar->Close() : state.tar_error;
+  result.tarball_bytes = state.tar->bytes_written();
+  tar.value().reset();
+  Status upload_status = tar_status.ok() ? (*sink)->Finish() : tar_status;
+  sink.value().reset();  // without Finish: the upload is aborted
+  std::error_code ec;
+  fs::remove(staging, ec);
+  if (!upload_status.ok()) {
+    state.results.AddError("", fmt::format("writing the tarball: {}", upload_status.message()));
+  }
+  result.items = state.items;
+  result.warnings = state.results.AllWarnings();
+  result.errors = state.results.AllErrors();
+  result.phase = result.errors.empty()                        ? "Completed"
+                 : (state.items > 0 && upload_status.ok())     ? "PartiallyFailed"
+                                                               : "Failed";
+  result.completed = clock.Now();
+  log.Info("Backup completed", {{"phase", result.phase}, {"items", std::to_string(result.items)}});
+  BackupMetadata meta{.name = o.name,
+                      .velero_namespace = o.velero_namespace,
+                      .storage_location = o.storage_location,
+                      .scope = o.scope,
+                      .ttl = o.ttl,
+                      .server_git_version = server_version,
+                      .phase = result.phase,
+                      .started = result.started,
+                      .completed = result.completed,
+                      .items = result.items,
+                      .warnings = static_cast<int>(result.warnings.size()),
+                      .errors = static_cast<int>(result.errors.size())};
+  KB_RETURN_IF_ERROR(WriteBackupFiles(store, meta, log, state.results, state.resource_list));
+  KB_LOG(kube, info, "backup done name={} phase={} items={} tarball_bytes={} warnings={} errors={}",
+         o.name, result.phase, result.items, result.tarball_bytes, result.warnings.size(),
+         result.errors.size());
+  return result;
+}
+
+}  // namespace kb::kube

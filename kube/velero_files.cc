@@ -1,0 +1,245 @@
+#include "kube/velero_files.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "agent/base/clock.h"
+#include "kube/velero_backup.h"
+#include "kube/velero_tar.h"
+
+namespace kb::kube {
+
+Status ValidateBackupName(std::string const& name) {
+  bool ok = !name.empty() && name.size() <= 63 && std::isalnum(static_cast<unsigned char>(name.front())) &&
+            std::isalnum(static_cast<unsigned char>(name.back()));
+  for (char c : name) {
+    ok = ok && (std::islower(static_cast<unsigned char>(c)) ||
+                std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.');
+  }
+  if (!ok) {
+    return InvalidArgumentError(fmt::format(
+        "backup name \"{}\": use at most 63 lower-case letters, digits, '-' and '.', starting "
+        "and ending with a letter or digit",
+        name));
+  }
+  return OkStatus();
+}
+
+void BackupResults::AddError(std::string const& ns, std::string message) {
+  (ns.empty() ? errors_.velero : errors_.namespaces[ns]).push_back(std::move(message));
+}
+
+void BackupResults::AddWarning(std::string const& ns, std::string message) {
+  (ns.empty() ? warnings_.velero : warnings_.namespaces[ns]).push_back(std::move(message));
+}
+
+namespace {
+std::vector<std::string> Flatten(std::vector<std::string> const& velero,
+                                 std::map<std::string, std::vector<std::string>> const& by_ns) {
+  std::vector<std::string> all = velero;
+  for (auto const& [ns, msgs] : by_ns) all.insert(all.end(), msgs.begin(), msgs.end());
+  return all;
+}
+
+json::array Strings(std::vector<std::string> const& v) {
+  json::array a;
+  for (auto const& s : v) a.emplace_back(s);
+  return a;
+}
+}  // namespace
+
+std::vector<std::string> BackupResults::AllErrors() const {
+  return Flatten(errors_.velero, errors_.namespaces);
+}
+std::vector<std::string> BackupResults::AllWarnings() const {
+  return Flatten(warnings_.velero, warnings_.namespaces);
+}
+
+json::object BackupResults::ResultJson(Result const& r) {
+  json::object o;
+  if (!r.velero.empty()) o["velero"] = Strings(r.velero);
+  if (!r.namespaces.empty()) {
+    json::object ns;
+    for (auto const& [name, msgs] : r.namespaces) ns[name] = Strings(msgs);
+    o["namespaces"] = std::move(ns);
+  }
+  return o;
+}
+
+json::object BackupResults::ToJson() const {
+  return json::object{{"errors", ResultJson(errors_)}, {"warnings", ResultJson(warnings_)}};
+}
+
+void BackupLog::Line(char const* level, std::string const& msg, Fields const& fields) {
+  std::string line = fmt::format("time=\"{}\" level={} msg=\"{}\" backup={}",
+                                 FormatRfc3339(clock_.Now()), level, msg, backup_);
+  for (auto const& [k, v] : fields) {
+    bool quote = v.empty() || v.find_first_of(" \"=") != std::string::npos;
+    line += " " + k + "=" + (quote ? "\"" + v + "\"" : v);
+  }
+  text_ += line + "\n";
+}
+
+json::object BackupObjectJson(BackupMetadata const& m) {
+  json::object spec;
+  auto list = [](std::vector<std::string> const& v, bool star_if_empty) {
+    json::array a = Strings(v);
+    if (a.empty() && star_if_empty) a.emplace_back("*");
+    return a;
+  };
+  spec["includedNamespaces"] = list(m.scope.included_namespaces, true);
+  if (!m.scope.excluded_namespaces.empty()) {
+    spec["excludedNamespaces"] = list(m.scope.excluded_namespaces, false);
+  }
+  if (!m.scope.included_resources.empty()) {
+    spec["includedResources"] = list(m.scope.included_resources, false);
+  }
+  if (!m.scope.excluded_resources.empty()) {
+    spec["excludedResources"] = list(m.scope.excluded_resources, false);
+  }
+  if (m.scope.include_cluster_resources) {
+    spec["includeClusterResources"] = *m.scope.include_cluster_resources;
+  }
+  if (!m.scope.label_selector.empty()) {
+    // Velero's LabelSelector: matchLabels for k=v terms, matchExpressions for the rest.
+    json::object match_labels;
+    json::array exprs;
+    std::string sel = m.scope.label_selector;
+    for (std::size_t start = 0; start <= sel.size();) {
+      std::size_t end = sel.find(',', start);
+      if (end == std::string::npos) end = sel.size();
+      std::string term = sel.substr(start, end - start);
+      auto eq = term.find('=');
+      if (eq != std::string::npos && term.find("!=") == std::string::npos) {
+        std::size_t v = term[eq + 1] == '=' ? eq + 2 : eq + 1;
+        match_labels[term.substr(0, eq)] = term.substr(v);
+      } else if (!term.empty() && term[0] == '!') {
+        exprs.emplace_back(json::object{{"key", term.substr(1)}, {"operator", "DoesNotExist"}});
+      } else if (!term.empty() && term.find_first_of("!=() ") == std::string::npos) {
+        exprs.emplace_back(json::object{{"key", term}, {"operator", "Exists"}});
+      }
+      start = end + 1;
+    }
+    json::object ls;
+    if (!match_labels.empty()) ls["matchLabels"] = std::move(match_labels);
+    if (!exprs.empty()) ls["matchExpressions"] = std::move(exprs);
+    spec["labelSelector"] = std::move(ls);
+  }
+  spec["storageLocation"] = m.storage_location;
+  spec["ttl"] = FormatGoDuration(m.ttl);
+  spec["snapshotVolumes"] = false;
+  spec["defaultVolumesToFsBackup"] = false;
+  spec["csiSnapshotTimeout"] = "10m0s";
+  spec["itemOperationTimeout"] = "4h0m0s";
+  spec["hooks"] = json::object();
+
+  json::object annotations;
+  if (!m.server_git_version.empty()) {
+    std::string v = m.server_git_version;  // v1.34.4
+    std::string major = v.substr(1, v.find('.') - 1);
+    std::string rest = v.substr(v.find('.') + 1);
+    std::string minor = rest.substr(0, rest.find('.'));
+    annotations["velero.io/source-cluster-k8s-gitversion"] = v;
+    annotations["velero.io/source-cluster-k8s-major-version"] = major;
+    annotations["velero.io/source-cluster-k8s-minor-version"] = minor;
+  }
+  json::object status{{"version", 1},
+                      {"formatVersion", kVeleroBackupFormatVersion},
+                      {"phase", m.phase},
+                      {"startTimestamp", FormatRfc3339(m.started)},
+                      {"completionTimestamp", FormatRfc3339(m.completed)},
+                      {"expiration", FormatRfc3339(m.started + m.ttl)},
+                      {"progress", json::object{{"totalItems", m.items}, {"itemsBackedUp", m.items}}},
+                      {"warnings", m.warnings},
+                      {"errors", m.errors}};
+  if (m.phase == "Failed") status["failureReason"] = "see the backup's results and logs";
+  return json::object{
+      {"apiVersion", "velero.io/v1"},
+      {"kind", "Backup"},
+      {"metadata", json::object{{"name", m.name},
+                                {"namespace", m.velero_namespace},
+                                {"labels", json::object{{"velero.io/storage-location",
+                                                         m.storage_location}}},
+                                {"annotations", std::move(annotations)}}},
+      {"spec", std::move(spec)},
+      {"status", std::move(status)}};
+}
+
+Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta,
+                        BackupLog const& log, BackupResults const& results,
+                        std::map<std::string, std::vector<std::string>> resource_list) {
+  uploader::PutOptions gz;
+  gz.content_type = "application/gzip";
+  auto put_gz = [&](std::string const& file, std::string const& text) -> Status {
+    KB_ASSIGN_OR_RETURN(std::string body, Gzip(text));
+    return store.Put(BackupKey(meta.name, meta.name + file), body, gz);
+  };
+  // Velero's ToJSONGzip: json.Encoder output, i.e. compact JSON and a newline.
+  auto put_json_gz = [&](std::string const& file, json::value const& v) {
+    return put_gz(file, json::serialize(v) + "\n");
+  };
+  KB_RETURN_IF_ERROR(put_gz("-logs.gz", log.text()));
+  json::object list;
+  for (auto& [key, names] : resource_list) {
+    std::sort(names.begin(), names.end());
+    list[key] = Strings(names);
+  }
+  KB_RETURN_IF_ERROR(put_json_gz("-resource-list.json.gz", list));
+  KB_RETURN_IF_ERROR(put_json_gz("-results.gz", results.ToJson()));
+  KB_RETURN_IF_ERROR(put_json_gz("-volumesnapshots.json.gz", nullptr));
+  KB_RETURN_IF_ERROR(put_json_gz("-podvolumebackups.json.gz", nullptr));
+  KB_RETURN_IF_ERROR(put_json_gz("-itemoperations.json.gz", json::array()));
+  KB_RETURN_IF_ERROR(put_json_gz("-volumeinfo.json.gz", json::array()));
+  uploader::PutOptions js;
+  js.content_type = "application/json";
+  return store.Put(BackupKey(meta.name, "velero-backup.json"),
+                   json::serialize(BackupObjectJson(meta)) + "\n", js);
+}
+
+Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,
+                          BackupScope const& scope, std::set<std::string> const& bound_pvs,
+                          std::set<std::string> const& backed_up_types,
+                          std::function<Status(ApiResource const&, json::object const&)> const& write,
+                          BackupResults& results) {
+  if (scope.include_cluster_resources.has_value() || scope.TakesEveryNamespace()) {
+    return OkStatus();  // true: listed directly; false: never
+  }
+  auto find = [&](std::string const& gr) -> ApiResource const* {
+    for (auto const& r : discovery.resources) {
+      if (r.preferred && r.GroupResource() == gr) return &r;
+    }
+    return nullptr;
+  };
+  auto explicitly = [&](std::vector<std::string> const& list, ApiResource const& r) {
+    return std::any_of(list.begin(), list.end(),
+                       [&](std::string const& p) { return p != "*" && ResourceNameMatches(r, p); });
+  };
+  auto fetch = [&](ApiResource const& r, std::string const& name) -> Status {
+    auto body = client.Get(r.CollectionPath() + "/" + name);
+    if (!body.ok()) {
+      if (body.status().code() != StatusCode::kNotFound) {
+        results.AddError("", fmt::format("getting {} {}: {}", r.GroupResource(), name,
+                                         body.status().message()));
+      }
+      return OkStatus();
+    }
+    auto v = ParseJson(*body, r.CollectionPath() + "/" + name);
+    if (!v.ok() || !v->is_object()) return OkStatus();
+    return write(r, v->as_object());
+  };
+  if (ApiResource const* pv = find("persistentvolumes");
+      pv != nullptr && !explicitly(scope.excluded_resources, *pv)) {
+    for (auto const& name : bound_pvs) KB_RETURN_IF_ERROR(fetch(*pv, name));
+  }
+  ApiResource const* crd = find("customresourcedefinitions.apiextensions.k8s.io");
+  if (crd != nullptr && !explicitly(scope.included_resources, *crd) &&
+      !explicitly(scope.excluded_resources, *crd)) {
+    for (auto const& gr : backed_up_types) {
+      if (gr.find('.') == std::string::npos) continue;  // core types have no CRD
+      KB_RETURN_IF_ERROR(fetch(*crd, gr));
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace kb::kube

@@ -1,0 +1,102 @@
+#pragma once
+// The files Velero keeps beside a backup's tarball (velero-backup.json, logs, results,
+// resource list, volume lists), and the related cluster-scoped items a namespace-filtered
+// backup pulls in. Spec: ../shared/spec/velero-format.md §1.2, §3, §4, §6.3.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/base/clock.h"
+#include "agent/base/json.h"
+#include "agent/base/status.h"
+#include "kube/api_client.h"
+#include "kube/backup_scope.h"
+#include "uploader/object_store.h"
+
+namespace kb::kube {
+
+/// Checks a backup name: a DNS-1123 subdomain (what a Backup object's metadata.name must be),
+/// at most 63 characters so it also fits in a label value. Errors: kInvalidArgument.
+Status ValidateBackupName(std::string const& name);
+
+/// Velero's results.Result pair: errors and warnings, each by "velero", "cluster" and
+/// namespace. Not thread-safe.
+class BackupResults {
+ public:
+  /// Records a message for namespace `ns` ("" = the backup as a whole).
+  void AddError(std::string const& ns, std::string message);
+  void AddWarning(std::string const& ns, std::string message);
+  std::vector<std::string> AllErrors() const;
+  std::vector<std::string> AllWarnings() const;
+  /// {"errors": Result, "warnings": Result}, empty parts left out as Velero's omitempty does.
+  json::object ToJson() const;
+
+ private:
+  struct Result {
+    std::vector<std::string> velero;
+    std::map<std::string, std::vector<std::string>> namespaces;
+  };
+  static json::object ResultJson(Result const& r);
+  Result errors_, warnings_;
+};
+
+/// The backup's log in logrus text format, as `velero backup logs` shows it. Not thread-safe.
+class BackupLog {
+ public:
+  BackupLog(Clock& clock, std::string backup, std::string velero_namespace)
+      : clock_(clock), backup_(velero_namespace + "/" + std::move(backup)) {}
+  using Fields = std::vector<std::pair<std::string, std::string>>;
+  void Info(std::string const& msg, Fields const& fields = {}) { Line("info", msg, fields); }
+  void Warn(std::string const& msg, Fields const& fields = {}) { Line("warning", msg, fields); }
+  void Error(std::string const& msg, Fields const& fields = {}) { Line("error", msg, fields); }
+  std::string const& text() const { return text_; }
+
+ private:
+  void Line(char const* level, std::string const& msg, Fields const& fields);
+  Clock& clock_;
+  std::string backup_;
+  std::string text_;
+};
+
+/// What velero-backup.json records.
+struct BackupMetadata {
+  std::string name;
+  std::string velero_namespace;
+  std::string storage_location;
+  BackupScope scope;
+  std::chrono::seconds ttl{0};
+  std::string server_git_version;  ///< "v1.34.4"
+  std::string phase;               ///< Completed, PartiallyFailed or Failed
+  std::chrono::system_clock::time_point started, completed;
+  std::uint64_t items = 0;
+  int warnings = 0;
+  int errors = 0;
+};
+
+/// The Backup object (velero.io/v1) for velero-backup.json.
+json::object BackupObjectJson(BackupMetadata const& m);
+
+/// Writes, under backups/<name>/: the logs, the resource list, the results, the (empty)
+/// volume snapshot, pod volume backup, item operation and volume info lists, each gzip'd JSON
+/// as Velero writes it, then velero-backup.json last.
+/// Errors: the store's; velero-backup.json is not written when an earlier file failed.
+Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta,
+                        BackupLog const& log, BackupResults const& results,
+                        std::map<std::string, std::vector<std::string>> resource_list);
+
+/// In a backup that does not list cluster-scoped types itself (auto with a namespace filter),
+/// GETs the related cluster items Velero pulls in: the PVs named in `bound_pvs` and the CRD of
+/// each type in `backed_up_types` (unless CRDs are explicitly included or excluded), and hands
+/// each to `write`. A missing item is skipped; other failures are recorded in `results`.
+/// Errors: those of `write` (the tarball failed).
+Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,
+                          BackupScope const& scope, std::set<std::string> const& bound_pvs,
+                          std::set<std::string> const& backed_up_types,
+                          std::function<Status(ApiResource const&, json::object const&)> const& write,
+                          BackupResults& results);
+
+}  // namespace kb::kube
