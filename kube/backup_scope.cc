@@ -36,6 +36,10 @@ bool BackupScope::TakesEveryNamespace() const {
 }
 
 bool BackupScope::NamespaceIncluded(std::string const& ns) const {
+  if (std::find(label_excluded_namespaces.begin(), label_excluded_namespaces.end(), ns) !=
+      label_excluded_namespaces.end()) {
+    return false;
+  }
   for (auto const& p : excluded_namespaces) {
     if (Glob(p, ns)) return false;
   }

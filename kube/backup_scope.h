@@ -25,6 +25,9 @@ struct BackupScope {
   std::optional<bool> include_cluster_resources;
   /// Label selector passed to every LIST ("app=web"); empty = none.
   std::string label_selector;
+  /// Namespaces labelled velero.io/exclude-from-backup=true (found at backup time): left out
+  /// like excluded_namespaces, but they do not make `auto` drop the cluster-scoped types.
+  std::vector<std::string> label_excluded_namespaces;
 
   /// True when no namespace is left out: includes empty or "*", and no excludes.
   bool TakesEveryNamespace() const;

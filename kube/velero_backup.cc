@@ -1,5 +1,6 @@
 #include "kube/velero_backup.h"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -107,6 +108,7 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
   KB_RETURN_IF_ERROR(state.tar->AddFile("metadata/version", version));
 
   std::string server_version;
+  BackupScope scope = o.scope;
   auto discovery = Discover(client);
   std::vector<ApiResource> plan;
   if (!discovery.ok()) {
@@ -114,26 +116,48 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
   } else {
     server_version = discovery->server_git_version;
     for (auto const& w : discovery->warnings) state.results.AddWarning("", w);
-    plan = PlanResources(*discovery, o.scope);
+    plan = PlanResources(*discovery, scope);
+    // Namespaces labelled velero.io/exclude-from-backup=true are left out with their contents.
+    for (auto const& r : discovery->resources) {
+      if (!r.group.empty() || r.name != "namespaces" || !r.preferred) continue;
+      ListRequest req;
+      req.resource = r;
+      req.label_selector = "velero.io/exclude-from-backup=true";
+      auto st = ListObjects(client, req, [&](json::object&& ns) {
+        scope.label_excluded_namespaces.push_back(
+            JsonString(ns.at("metadata").as_object(), "name"));
+        return OkStatus();
+      });
+      if (!st.ok()) state.results.AddError("", "listing excluded namespaces: " + st.status().message());
+    }
+    for (auto const& ns : scope.label_excluded_namespaces) {
+      log.Info("Namespace excluded by label", {{"namespace", ns}});
+    }
   }
 
   // Lists run in parallel; every page's objects go straight into the tarball.
   std::atomic<std::size_t> next{0};
   auto list_one = [&](ApiResource const& r) {
     std::vector<std::string> namespaces{""};
-    if (r.namespaced && !o.scope.IncludesWildcard()) namespaces = o.scope.included_namespaces;
+    // Plain namespace names: one LIST each; a glob among them: one LIST cluster-wide, filtered.
+    bool globs = std::any_of(scope.included_namespaces.begin(), scope.included_namespaces.end(),
+                             [](std::string const& n) {
+                               return n.find_first_of("*?[") != std::string::npos;
+                             });
+    if (r.namespaced && !globs) namespaces = scope.included_namespaces;
+    if (namespaces.empty()) namespaces = {""};
     for (auto const& ns : namespaces) {
       ListRequest req;
       req.resource = r;
       req.namespace_name = ns;
-      req.label_selector = o.scope.label_selector;
+      req.label_selector = scope.label_selector;
       req.page_size = o.page_size;
       bool is_namespaces = r.group.empty() && r.name == "namespaces";
       auto stats = ListObjects(client, req, [&](json::object&& obj) -> Status {
         if (SkipItem(obj)) return OkStatus();
         auto const& md = obj.at("metadata").as_object();
         std::string item_ns = is_namespaces ? JsonString(md, "name") : JsonString(md, "namespace");
-        if ((r.namespaced || is_namespaces) && !o.scope.NamespaceIncluded(item_ns)) {
+        if ((r.namespaced || is_namespaces) && !scope.NamespaceIncluded(item_ns)) {
           return OkStatus();
         }
         std::string encoded = GoJson(obj);
@@ -177,7 +201,7 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
   }
 
   if (discovery.ok() && state.tar_error.ok()) {
-    KB_RETURN_IF_ERROR(BackupRelatedItems(client, *discovery, o.scope, state.bound_pvs,
+    KB_RETURN_IF_ERROR(BackupRelatedItems(client, *discovery, scope, state.bound_pvs,
                                           state.backed_up_types,
                                           [&](ApiResource const& r, json::object const& obj) {
                                             std::lock_guard lock(state.mu);
@@ -208,7 +232,7 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
   BackupMetadata meta{.name = o.name,
                       .velero_namespace = o.velero_namespace,
                       .storage_location = o.storage_location,
-                      .scope = o.scope,
+                      .scope = scope,
                       .ttl = o.ttl,
                       .server_git_version = server_version,
                       .phase = result.phase,

@@ -88,9 +88,10 @@ json::object BackupObjectJson(BackupMetadata const& m) {
     return a;
   };
   spec["includedNamespaces"] = list(m.scope.included_namespaces, true);
-  if (!m.scope.excluded_namespaces.empty()) {
-    spec["excludedNamespaces"] = list(m.scope.excluded_namespaces, false);
-  }
+  std::vector<std::string> excluded = m.scope.excluded_namespaces;
+  excluded.insert(excluded.end(), m.scope.label_excluded_namespaces.begin(),
+                  m.scope.label_excluded_namespaces.end());
+  if (!excluded.empty()) spec["excludedNamespaces"] = list(excluded, false);
   if (!m.scope.included_resources.empty()) {
     spec["includedResources"] = list(m.scope.included_resources, false);
   }
