@@ -137,7 +137,16 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
 
   // Lists run in parallel; every page's objects go straight into the tarball.
   std::atomic<std::size_t> next{0};
+  // Once the API server stayed unreachable through a LIST's retries, the types not yet listed
+  // fail at once instead of each spending the retry budget again.
+  std::atomic<bool> server_gone{false};
   auto list_one = [&](ApiResource const& r) {
+    if (server_gone) {
+      std::lock_guard lock(state.mu);
+      state.results.AddError("", fmt::format("{} not listed: the API server {} is unreachable",
+                                              r.GroupResource(), client.server()));
+      return;
+    }
     std::vector<std::string> namespaces{""};
     // Plain namespace names: one LIST each; a glob among them: one LIST cluster-wide, filtered.
     bool globs = std::any_of(scope.included_namespaces.begin(), scope.included_namespaces.end(),
@@ -175,6 +184,7 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
           state.results.AddWarning(ns, what);  // Velero too carries on without the type
           log.Warn(what, {{"resource", r.GroupResource()}});
         } else {
+          if (stats.status().code() == StatusCode::kUnavailable) server_gone = true;
           state.results.AddError(ns, what);
           log.Error(what, {{"resource", r.GroupResource()}});
         }
