@@ -237,3 +237,37 @@ TEST(KubeClient, UnreachableServerIsUnavailableNamingIt) {
 
 }  // namespace
 }  // namespace kb::testing
+
+namespace kb::testing {
+namespace {
+
+TEST(KubeClient, InClusterServiceAccountReachesTheServer) {
+  // A pod's view: KUBERNETES_SERVICE_HOST/PORT and the service-account mount (token, ca.crt,
+  // namespace), here with the test env's admin token.
+  TempDir mount;
+  std::string server = RequireEnv("KB_TEST_KUBE_A_SERVER");  // https://127.0.0.1:PORT
+  auto token_config = kube::LoadKubeconfig(RequireEnv("KB_TEST_KUBE_A_TOKEN_KUBECONFIG"));
+  ASSERT_TRUE(token_config.ok()) << token_config.status().message();
+  std::ofstream(fs::path(mount.path()) / "token") << token_config->bearer_token.reveal() << "\n";
+  std::ofstream(fs::path(mount.path()) / "ca.crt") << token_config->ca_pem;
+  std::ofstream(fs::path(mount.path()) / "namespace") << "kbackup";
+  std::string host_port = server.substr(8);
+  auto env = [&](std::string const& name) -> std::optional<std::string> {
+    if (name == "KUBERNETES_SERVICE_HOST") return host_port.substr(0, host_port.find(':'));
+    if (name == "KUBERNETES_SERVICE_PORT") return host_port.substr(host_port.find(':') + 1);
+    return std::nullopt;
+  };
+  auto access = kube::InClusterAccess(env, mount.path());
+  ASSERT_TRUE(access.ok()) << access.status().message();
+  EXPECT_EQ(access->server, server);
+  EXPECT_EQ(access->namespace_name, "kbackup");
+  auto client = ApiClient::Create(*access);
+  ASSERT_TRUE(client.ok());
+  auto r = (*client)->Get("/api/v1/namespaces/default");
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  auto none = kube::InClusterAccess([](std::string const&) { return std::nullopt; }, mount.path());
+  EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace kb::testing
