@@ -1,23 +1,9 @@
 #include "kube/lister.h"
 
 #include "agent/base/log.h"
+#include "agent/base/url.h"
 
 namespace kb::kube {
-
-std::string QueryEscape(std::string const& text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
 namespace {
 
@@ -39,13 +25,13 @@ StatusOr<ListStats> ListObjects(ApiClient& client, ListRequest const& request,
   std::string base = request.resource.CollectionPath(request.namespace_name) + "?";
   if (request.page_size > 0) base += "limit=" + std::to_string(request.page_size) + "&";
   if (!request.label_selector.empty()) {
-    base += "labelSelector=" + QueryEscape(request.label_selector) + "&";
+    base += "labelSelector=" + PercentEncode(request.label_selector) + "&";
   }
   std::string const api_version = request.resource.GroupVersion();
   std::string continue_token;
   for (;;) {
     std::string path = base;
-    if (!continue_token.empty()) path += "continue=" + QueryEscape(continue_token);
+    if (!continue_token.empty()) path += "continue=" + PercentEncode(continue_token);
     if (path.back() == '&' || path.back() == '?') path.pop_back();
     auto body = client.GetWithStatusBody(path);
     if (!body.ok()) return body.status();

@@ -42,7 +42,4 @@ struct ListStats {
 StatusOr<ListStats> ListObjects(ApiClient& client, ListRequest const& request,
                                 std::function<Status(json::object&&)> const& on_object);
 
-/// Percent-encodes `text` for a URL query value (RFC 3986 unreserved characters kept).
-std::string QueryEscape(std::string const& text);
-
 }  // namespace kb::kube

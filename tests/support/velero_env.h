@@ -1,6 +1,6 @@
 #pragma once
-// Helpers for Velero-format tests: a MinIO location under a fresh prefix, kubectl against the
-// real test clusters, and the entries of a backup tarball read back with libarchive.
+// Helpers for tests on MinIO and the kube-apiserver: a MinIO location under a fresh prefix,
+// kubectl against the real test clusters, and the entries of a backup tarball read back.
 
 #include <map>
 #include <memory>

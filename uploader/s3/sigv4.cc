@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "agent/base/crypto.h"
+#include "agent/base/url.h"
 
 namespace kb::uploader {
 namespace {
@@ -65,22 +66,7 @@ std::string FormatUtc(std::chrono::system_clock::time_point now, char const* fmt
 
 }  // namespace
 
-std::string UriEncode(std::string_view s, bool keep_slash) {
-  static char const kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
+std::string UriEncode(std::string_view s, bool keep_slash) { return PercentEncode(s, keep_slash); }
 
 std::string CanonicalQueryString(std::vector<std::pair<std::string, std::string>> const& query) {
   std::vector<std::pair<std::string, std::string>> enc;

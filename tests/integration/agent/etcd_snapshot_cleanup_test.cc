@@ -13,7 +13,7 @@
 #include "etcd/snapshot_manifest.h"
 #include "tests/support/etcd_env.h"
 #include "tests/support/test_env.h"
-#include "uploader/location.h"
+#include "tests/support/velero_env.h"
 
 namespace kb::testing {
 namespace {
@@ -23,21 +23,11 @@ namespace fs = std::filesystem;
 TEST(EtcdSnapshotCleanup, AbortsOrphanUploadsAndRemovesStalePartFiles) {
   EtcdServer server = GetEtcdServer("ETCD36");
   TempDir dir;
-  std::string prefix = "cleanup-" + std::to_string(::getpid()) + "-" +
-                       std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
-  std::string url = "s3://" + RequireEnv("KB_TEST_S3_BUCKET") + "/" + prefix +
-                    "?endpoint=" + RequireEnv("KB_TEST_S3_ENDPOINT") +
-                    "&region=us-east-1&path_style=true";
-  std::vector<std::string> env{"AWS_ACCESS_KEY_ID=" + RequireEnv("KB_TEST_S3_ACCESS_KEY"),
-                               "AWS_SECRET_ACCESS_KEY=" + RequireEnv("KB_TEST_S3_SECRET_KEY")};
-  uploader::LocationOptions lo;
-  uploader::AwsCredentials creds;
-  creds.access_key_id = RequireEnv("KB_TEST_S3_ACCESS_KEY");
-  creds.secret_access_key = Secret<std::string>(RequireEnv("KB_TEST_S3_SECRET_KEY"));
-  creds.source = "test";
-  lo.credentials = creds;
-  auto store = uploader::OpenLocation(url, lo);
-  ASSERT_TRUE(store.ok()) << store.status().message();
+  MinioLocation loc("cleanup");
+  std::string const& url = loc.url;
+  auto const& env = loc.env;
+  auto* store = &loc.store;
+  ASSERT_NE(*store, nullptr);
 
   // A killed run's upload: begun, one part sent, no journal anywhere.
   std::string orphan_key = std::string(etcd::kSnapshotKeyPrefix) + "orphan-etcd-n1.db.zst";
