@@ -315,6 +315,15 @@ TEST(VeleroBackup, ListDescribeLogsAndDeleteEveryObject) {
                            RequireEnv("KB_TEST_KUBE_A_KUBECONFIG")}, loc.env);
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+  auto bad_name = RunKbackup({"--location", loc.url, "backup", "create", "Bad_Name",
+                              "--kubeconfig", RequireEnv("KB_TEST_KUBE_A_KUBECONFIG")}, loc.env);
+  EXPECT_EQ(bad_name.exit_code, 2);
+  EXPECT_NE(bad_name.err.find("backup name \"Bad_Name\""), std::string::npos) << bad_name.err;
+  auto no_config = RunKbackup({"--location", loc.url, "backup", "create", "x", "--kubeconfig",
+                               "/nonexistent/kubeconfig"}, loc.env);
+  EXPECT_EQ(no_config.exit_code, 2);
+  EXPECT_NE(no_config.err.find("/nonexistent/kubeconfig"), std::string::npos) << no_config.err;
+  EXPECT_EQ(std::count(no_config.err.begin(), no_config.err.end(), '\n'), 1) << no_config.err;
   auto del = RunKbackup({"--location", loc.url, "backup", "delete", "cat-1"}, loc.env);
   ASSERT_EQ(del.exit_code, 0) << del.err;
   EXPECT_TRUE(loc.Keys().empty()) << "delete removes every object of the backup";
