@@ -14,24 +14,6 @@
 namespace kb::agent {
 namespace {
 
-std::vector<std::string> SplitList(std::string const& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
-json::array JsonStrings(std::vector<std::string> const& v) {
-  json::array a;
-  for (auto const& s : v) a.emplace_back(s);
-  return a;
-}
-
 struct CreateArgs {
   std::string name;
   std::string kubeconfig, context;
@@ -48,10 +30,10 @@ struct CreateArgs {
 int RunCreate(GlobalFlags const& g, CreateArgs const& a) {
   kube::ResourceBackupOptions o;
   o.name = a.name;
-  o.scope.included_namespaces = SplitList(a.include_namespaces);
-  o.scope.excluded_namespaces = SplitList(a.exclude_namespaces);
-  o.scope.included_resources = SplitList(a.include_resources);
-  o.scope.excluded_resources = SplitList(a.exclude_resources);
+  o.scope.included_namespaces = SplitCommaList(a.include_namespaces);
+  o.scope.excluded_namespaces = SplitCommaList(a.exclude_namespaces);
+  o.scope.included_resources = SplitCommaList(a.include_resources);
+  o.scope.excluded_resources = SplitCommaList(a.exclude_resources);
   if (a.include_cluster_resources == "true") o.scope.include_cluster_resources = true;
   if (a.include_cluster_resources == "false") o.scope.include_cluster_resources = false;
   o.scope.label_selector = a.selector;
@@ -77,8 +59,8 @@ int RunCreate(GlobalFlags const& g, CreateArgs const& a) {
                            {"phase", r->phase},
                            {"items", r->items},
                            {"tarball_bytes", r->tarball_bytes},
-                           {"warnings", JsonStrings(r->warnings)},
-                           {"errors", JsonStrings(r->errors)},
+                           {"warnings", JsonStringArray(r->warnings)},
+                           {"errors", JsonStringArray(r->errors)},
                            {"started", FormatRfc3339(r->started)},
                            {"completed", FormatRfc3339(r->completed)},
                            {"location", g.EffectiveLocation()}});
@@ -221,7 +203,7 @@ void AddBackupCommands(CLI::App& app, GlobalFlags& g, int& exit_code) {
 
   for (auto [verb, help] : {std::pair{"describe", "Show a backup's metadata, results and contents"},
                             std::pair{"logs", "Print a backup's log"},
-                            std::pair{"delete", "Delete every object of a backup from the location"}}) {
+                            std::pair{"delete", "Delete every object of a backup"}}) {
     auto name = std::make_shared<std::string>();
     auto* cmd = backup->add_subcommand(verb, help);
     cmd->add_option("name", *name, "Backup name")->required();

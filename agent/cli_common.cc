@@ -48,15 +48,21 @@ void EtcdFlags::Add(CLI::App& cmd) {
       ->capture_default_str();
 }
 
+std::vector<std::string> SplitCommaList(std::string const& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
 StatusOr<etcd::EtcdConnectOptions> EtcdFlags::ToOptions() const {
   etcd::EtcdConnectOptions o;
-  std::string rest = endpoints;
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    std::string e = rest.substr(0, comma);
-    if (!e.empty()) o.endpoints.push_back(e);
-    rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
-  }
+  o.endpoints = SplitCommaList(endpoints);
   if (o.endpoints.empty()) return InvalidArgumentError("--etcd-endpoints is empty");
   bool any_tls = false;
   for (auto const& e : o.endpoints) {

@@ -54,6 +54,9 @@ struct UploadFlags {
   StatusOr<uploader::UploadOptions> ToOptions() const;
 };
 
+/// Splits "a,b,,c" into {"a", "b", "c"} (empty items dropped).
+std::vector<std::string> SplitCommaList(std::string const& text);
+
 /// Parses "16MiB", "512k", "1G", "1048576" into bytes. Errors: kInvalidArgument.
 StatusOr<std::uint64_t> ParseByteSize(std::string const& text);
 

@@ -95,13 +95,9 @@ int RunSnapshot(GlobalFlags const& g, SnapshotCmd const& c) {
     o2["local_path"] = r->local_path.string();
     o2["parts"] = r->upload.parts_total;
     o2["seconds"] = r->seconds;
-    json::array pruned;
-    for (auto const& p : r->pruned_local) pruned.emplace_back(p);
-    o2["pruned_local"] = std::move(pruned);
+    o2["pruned_local"] = JsonStringArray(r->pruned_local);
     o2["stale_uploads_aborted"] = r->stale_uploads_aborted;
-    json::array stale_files;
-    for (auto const& f : r->stale_files_removed) stale_files.emplace_back(f);
-    o2["stale_files_removed"] = std::move(stale_files);
+    o2["stale_files_removed"] = JsonStringArray(r->stale_files_removed);
     PrintJson(o2);
   } else {
     PrintTable({"NAME", "REVISION", "DB SIZE", "COMPRESSED", "SHA256", "LOCATION"},
@@ -244,8 +240,6 @@ int RunRestore(GlobalFlags const& g, restore::EtcdRestoreOptions o, std::string 
     return Fail(r.status(), usage);
   }
   if (json_out) {
-    json::array steps;
-    for (auto const& s : r->steps) steps.emplace_back(s);
     PrintJson(json::object{{"snapshot", r->snapshot},
                            {"source", r->source},
                            {"data_dir", r->data_dir.string()},
@@ -254,7 +248,7 @@ int RunRestore(GlobalFlags const& g, restore::EtcdRestoreOptions o, std::string 
                                                      : json::value(nullptr)},
                            {"revision", r->revision},
                            {"dry_run", r->dry_run},
-                           {"steps", std::move(steps)}});
+                           {"steps", JsonStringArray(r->steps)}});
   } else {
     PrintTable({"SNAPSHOT", "DATA DIR", "PREVIOUS DATA DIR", "RESULT"},
                {{r->snapshot, r->data_dir.string(),

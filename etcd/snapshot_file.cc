@@ -58,9 +58,7 @@ Status SnapshotVerifierSink::Finish() {
   if (!error_.ok()) return error_;
   std::uint64_t const total = hashed_ + tail_.size();
   if (!HasSnapshotTrailerSize(total)) return error_ = NoTrailerError(total);
-  auto digest = sha_.Final();
-  std::string const got =
-      HexEncode(std::string_view(reinterpret_cast<char const*>(digest.data()), digest.size()));
+  std::string const got = sha_.FinalHex();
   std::string const expected = HexEncode(tail_);
   if (got != expected) {
     return error_ = DataLossError(

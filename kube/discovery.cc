@@ -27,6 +27,14 @@ std::string ApiResource::CollectionPath(std::string const& namespace_name) const
   return base + "/" + name;
 }
 
+ApiResource const* FindPreferred(DiscoveryResult const& discovery,
+                                 std::string const& group_resource) {
+  for (auto const& r : discovery.resources) {
+    if (r.preferred && r.GroupResource() == group_resource) return &r;
+  }
+  return nullptr;
+}
+
 namespace {
 
 /// Parses an APIResourceList into `out` (subresources skipped).

@@ -44,6 +44,11 @@ struct DiscoveryResult {
   std::string server_git_version;
 };
 
+/// The preferred version of the type named `group_resource` ("deployments.apps", "pods"), or
+/// nullptr when discovery did not find it.
+ApiResource const* FindPreferred(DiscoveryResult const& discovery,
+                                 std::string const& group_resource);
+
 /// Reads /api, /api/v1, /apis and /apis/<group>/<version> for every version, plus /version.
 /// Errors: those of ApiClient::Get for /api and /apis (the server is unreachable or refuses
 ///   us); a failing group version becomes a warning instead.

@@ -62,13 +62,9 @@ StatusOr<ListStats> ListObjects(ApiClient& client, ListRequest const& request,
       for (auto& item : items.as_array()) {
         if (!item.is_object()) continue;
         json::object obj = std::move(item.as_object());
-        // apiVersion and kind first, as a GET returns them.
-        json::object out;
-        out.reserve(obj.size() + 2);
-        out["apiVersion"] = api_version;
-        out["kind"] = request.resource.kind;
-        for (auto& kv : obj) out[kv.key()] = std::move(kv.value());
-        KB_RETURN_IF_ERROR(on_object(std::move(out)));
+        obj["apiVersion"] = api_version;
+        obj["kind"] = request.resource.kind;
+        KB_RETURN_IF_ERROR(on_object(std::move(obj)));
         ++stats.objects;
       }
     }

@@ -40,15 +40,15 @@ struct BackupState {
 };
 
 bool SkipItem(json::object const& obj) {
-  auto const& md = obj.contains("metadata") && obj.at("metadata").is_object()
-                       ? obj.at("metadata").as_object()
-                       : json::object();
-  if (md.contains("deletionTimestamp") && !md.at("deletionTimestamp").is_null()) return true;
-  if (md.contains("labels") && md.at("labels").is_object()) {
-    auto const& labels = md.at("labels").as_object();
-    if (JsonString(labels, "velero.io/exclude-from-backup") == "true") return true;
+  auto const* md = obj.if_contains("metadata");
+  if (md == nullptr || !md->is_object()) return false;
+  auto const& m = md->get_object();
+  if (auto const* del = m.if_contains("deletionTimestamp"); del != nullptr && !del->is_null()) {
+    return true;
   }
-  return false;
+  auto const* labels = m.if_contains("labels");
+  return labels != nullptr && labels->is_object() &&
+         JsonString(labels->get_object(), "velero.io/exclude-from-backup") == "true";
 }
 
 /// Writes one object (both copies) into the tarball and the indexes. Caller holds state.mu.
@@ -63,8 +63,8 @@ Status WriteItem(BackupState& state, ApiResource const& r, json::object const& o
   std::string scope = r.namespaced ? "namespaces/" + ns + "/" : "cluster/";
   std::string base = "resources/" + r.GroupResource() + "/";
   KB_RETURN_IF_ERROR(state.tar->AddFile(base + scope + name + ".json", encoded));
-  KB_RETURN_IF_ERROR(
-      state.tar->AddFile(base + r.version + "-preferredversion/" + scope + name + ".json", encoded));
+  std::string const preferred = base + r.version + "-preferredversion/";
+  KB_RETURN_IF_ERROR(state.tar->AddFile(preferred + scope + name + ".json", encoded));
   state.resource_list[r.GroupVersion() + "/" + r.kind].push_back(ns.empty() ? name
                                                                              : ns + "/" + name);
   ++state.items;
@@ -118,17 +118,18 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
     for (auto const& w : discovery->warnings) state.results.AddWarning("", w);
     plan = PlanResources(*discovery, scope);
     // Namespaces labelled velero.io/exclude-from-backup=true are left out with their contents.
-    for (auto const& r : discovery->resources) {
-      if (!r.group.empty() || r.name != "namespaces" || !r.preferred) continue;
+    if (ApiResource const* namespaces = FindPreferred(*discovery, "namespaces")) {
       ListRequest req;
-      req.resource = r;
+      req.resource = *namespaces;
       req.label_selector = "velero.io/exclude-from-backup=true";
       auto st = ListObjects(client, req, [&](json::object&& ns) {
         scope.label_excluded_namespaces.push_back(
             JsonString(ns.at("metadata").as_object(), "name"));
         return OkStatus();
       });
-      if (!st.ok()) state.results.AddError("", "listing excluded namespaces: " + st.status().message());
+      if (!st.ok()) {
+        state.results.AddError("", "listing excluded namespaces: " + st.status().message());
+      }
     }
     for (auto const& ns : scope.label_excluded_namespaces) {
       log.Info("Namespace excluded by label", {{"namespace", ns}});

@@ -2,24 +2,15 @@
 
 #include <algorithm>
 
-#include "agent/base/chunk_sink.h"
 #include "kube/velero_backup.h"
 #include "kube/velero_tar.h"
+#include "uploader/download.h"
 
 namespace kb::kube {
-namespace {
-
-StatusOr<std::string> ReadObject(uploader::ObjectStore& store, std::string const& key) {
-  CollectingSink sink;
-  KB_RETURN_IF_ERROR(store.Read(key, {}, sink));
-  return sink.data();
-}
-
-}  // namespace
 
 StatusOr<BackupSummary> ReadVeleroBackup(uploader::ObjectStore& store, std::string const& name) {
   std::string key = BackupKey(name, "velero-backup.json");
-  auto text = ReadObject(store, key);
+  auto text = uploader::ReadObjectToString(store, key);
   if (!text.ok()) {
     if (text.status().code() == StatusCode::kNotFound) {
       return NotFoundError(fmt::format("no backup {} in {}", name, store.Describe()));
@@ -67,7 +58,7 @@ StatusOr<std::vector<BackupSummary>> ListVeleroBackups(uploader::ObjectStore& st
 StatusOr<std::string> ReadBackupFile(uploader::ObjectStore& store, std::string const& name,
                                      std::string const& suffix) {
   std::string key = BackupKey(name, name + suffix);
-  KB_ASSIGN_OR_RETURN(std::string gz, ReadObject(store, key));
+  KB_ASSIGN_OR_RETURN(std::string gz, uploader::ReadObjectToString(store, key));
   return Gunzip(gz, store.Describe() + " " + key);
 }
 

@@ -10,8 +10,8 @@
 namespace kb::kube {
 
 Status ValidateBackupName(std::string const& name) {
-  bool ok = !name.empty() && name.size() <= 63 && std::isalnum(static_cast<unsigned char>(name.front())) &&
-            std::isalnum(static_cast<unsigned char>(name.back()));
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  bool ok = !name.empty() && name.size() <= 63 && alnum(name.front()) && alnum(name.back());
   for (char c : name) {
     ok = ok && (std::islower(static_cast<unsigned char>(c)) ||
                 std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.');
@@ -41,11 +41,6 @@ std::vector<std::string> Flatten(std::vector<std::string> const& velero,
   return all;
 }
 
-json::array Strings(std::vector<std::string> const& v) {
-  json::array a;
-  for (auto const& s : v) a.emplace_back(s);
-  return a;
-}
 }  // namespace
 
 std::vector<std::string> BackupResults::AllErrors() const {
@@ -57,10 +52,10 @@ std::vector<std::string> BackupResults::AllWarnings() const {
 
 json::object BackupResults::ResultJson(Result const& r) {
   json::object o;
-  if (!r.velero.empty()) o["velero"] = Strings(r.velero);
+  if (!r.velero.empty()) o["velero"] = JsonStringArray(r.velero);
   if (!r.namespaces.empty()) {
     json::object ns;
-    for (auto const& [name, msgs] : r.namespaces) ns[name] = Strings(msgs);
+    for (auto const& [name, msgs] : r.namespaces) ns[name] = JsonStringArray(msgs);
     o["namespaces"] = std::move(ns);
   }
   return o;
@@ -83,7 +78,7 @@ void BackupLog::Line(char const* level, std::string const& msg, Fields const& fi
 json::object BackupObjectJson(BackupMetadata const& m) {
   json::object spec;
   auto list = [](std::vector<std::string> const& v, bool star_if_empty) {
-    json::array a = Strings(v);
+    json::array a = JsonStringArray(v);
     if (a.empty() && star_if_empty) a.emplace_back("*");
     return a;
   };
@@ -150,7 +145,8 @@ json::object BackupObjectJson(BackupMetadata const& m) {
                       {"startTimestamp", FormatRfc3339(m.started)},
                       {"completionTimestamp", FormatRfc3339(m.completed)},
                       {"expiration", FormatRfc3339(m.started + m.ttl)},
-                      {"progress", json::object{{"totalItems", m.items}, {"itemsBackedUp", m.items}}},
+                      {"progress",
+                       json::object{{"totalItems", m.items}, {"itemsBackedUp", m.items}}},
                       {"warnings", m.warnings},
                       {"errors", m.errors}};
   if (m.phase == "Failed") status["failureReason"] = "see the backup's results and logs";
@@ -183,7 +179,7 @@ Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta
   json::object list;
   for (auto& [key, names] : resource_list) {
     std::sort(names.begin(), names.end());
-    list[key] = Strings(names);
+    list[key] = JsonStringArray(names);
   }
   KB_RETURN_IF_ERROR(put_json_gz("-resource-list.json.gz", list));
   KB_RETURN_IF_ERROR(put_json_gz("-results.gz", results.ToJson()));
@@ -200,17 +196,11 @@ Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta
 Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,
                           BackupScope const& scope, std::set<std::string> const& bound_pvs,
                           std::set<std::string> const& backed_up_types,
-                          std::function<Status(ApiResource const&, json::object const&)> const& write,
+                          ItemWriter const& write,
                           BackupResults& results) {
   if (scope.include_cluster_resources.has_value() || scope.TakesEveryNamespace()) {
     return OkStatus();  // true: listed directly; false: never
   }
-  auto find = [&](std::string const& gr) -> ApiResource const* {
-    for (auto const& r : discovery.resources) {
-      if (r.preferred && r.GroupResource() == gr) return &r;
-    }
-    return nullptr;
-  };
   auto explicitly = [&](std::vector<std::string> const& list, ApiResource const& r) {
     return std::any_of(list.begin(), list.end(),
                        [&](std::string const& p) { return p != "*" && ResourceNameMatches(r, p); });
@@ -228,11 +218,12 @@ Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,
     if (!v.ok() || !v->is_object()) return OkStatus();
     return write(r, v->as_object());
   };
-  if (ApiResource const* pv = find("persistentvolumes");
+  if (ApiResource const* pv = FindPreferred(discovery, "persistentvolumes");
       pv != nullptr && !explicitly(scope.excluded_resources, *pv)) {
     for (auto const& name : bound_pvs) KB_RETURN_IF_ERROR(fetch(*pv, name));
   }
-  ApiResource const* crd = find("customresourcedefinitions.apiextensions.k8s.io");
+  ApiResource const* crd =
+      FindPreferred(discovery, "customresourcedefinitions.apiextensions.k8s.io");
   if (crd != nullptr && !explicitly(scope.included_resources, *crd) &&
       !explicitly(scope.excluded_resources, *crd)) {
     for (auto const& gr : backed_up_types) {

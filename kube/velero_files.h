@@ -88,6 +88,9 @@ Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta
                         BackupLog const& log, BackupResults const& results,
                         std::map<std::string, std::vector<std::string>> resource_list);
 
+/// Writes one object of type `r` into the backup.
+using ItemWriter = std::function<Status(ApiResource const&, json::object const&)>;
+
 /// In a backup that does not list cluster-scoped types itself (auto with a namespace filter),
 /// GETs the related cluster items Velero pulls in: the PVs named in `bound_pvs` and the CRD of
 /// each type in `backed_up_types` (unless CRDs are explicitly included or excluded), and hands
@@ -96,7 +99,7 @@ Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta
 Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,
                           BackupScope const& scope, std::set<std::string> const& bound_pvs,
                           std::set<std::string> const& backed_up_types,
-                          std::function<Status(ApiResource const&, json::object const&)> const& write,
+                          ItemWriter const& write,
                           BackupResults& results);
 
 }  // namespace kb::kube

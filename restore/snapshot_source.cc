@@ -9,6 +9,7 @@
 #include "agent/base/file_util.h"
 #include "agent/base/zstd_sink.h"
 #include "etcd/snapshot_file.h"
+#include "uploader/download.h"
 
 namespace kb::restore {
 namespace {
@@ -37,11 +38,6 @@ class ProgressSink final : public ChunkSink {
   std::uint64_t done_ = 0;
 };
 
-StatusOr<std::string> ReadObject(uploader::ObjectStore& store, std::string const& key) {
-  CollectingSink sink;
-  KB_RETURN_IF_ERROR(store.Read(key, {}, sink));
-  return sink.data();
-}
 
 Status StreamFile(std::filesystem::path const& path, ChunkSink& sink) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -116,7 +112,7 @@ StatusOr<SnapshotRef> ResolveSnapshot(std::string const& name_or_file,
   }
   std::string manifest_key =
       std::string(etcd::kSnapshotKeyPrefix) + etcd::ManifestFileName(name_or_file);
-  auto text = ReadObject(*store, manifest_key);
+  auto text = uploader::ReadObjectToString(*store, manifest_key);
   if (!text.ok()) {
     if (text.status().code() == StatusCode::kNotFound) {
       return NotFoundError(fmt::format(
@@ -142,7 +138,7 @@ StatusOr<std::vector<etcd::SnapshotManifest>> ListRemoteSnapshots(uploader::Obje
     KB_ASSIGN_OR_RETURN(uploader::ListPage page, store.List(etcd::kSnapshotKeyPrefix, "", token));
     for (auto const& obj : page.objects) {
       if (!obj.key.ends_with(".manifest.json")) continue;
-      KB_ASSIGN_OR_RETURN(std::string text, ReadObject(store, obj.key));
+      KB_ASSIGN_OR_RETURN(std::string text, uploader::ReadObjectToString(store, obj.key));
       KB_ASSIGN_OR_RETURN(etcd::SnapshotManifest m,
                           etcd::ParseManifestJson(text, store.Describe() + "/" + obj.key));
       out.push_back(std::move(m));

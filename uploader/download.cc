@@ -13,6 +13,12 @@ namespace kb::uploader {
 
 namespace fs = std::filesystem;
 
+StatusOr<std::string> ReadObjectToString(ObjectStore& store, std::string const& key) {
+  CollectingSink sink;
+  KB_RETURN_IF_ERROR(store.Read(key, {}, sink));
+  return sink.data();
+}
+
 namespace {
 
 // Counts and hashes what reaches the real sink, and remembers a sink failure (which must not be

@@ -39,6 +39,10 @@ struct DownloadOptions {
 StatusOr<std::uint64_t> DownloadToSink(ObjectStore& store, std::string const& key,
                                        ChunkSink& sink, DownloadOptions const& options);
 
+/// Reads the whole of a small object `key` (a manifest, a metadata file) into memory, in one
+/// GET without retries. Errors: kNotFound (no such key), the store's.
+StatusOr<std::string> ReadObjectToString(ObjectStore& store, std::string const& key);
+
 /// Downloads object `key` to `path` through ".<name>.part" beside it: fsync, rename, fsync of
 /// the directory only when the whole object arrived and matched. A failure leaves no file at
 /// `path` (and removes the temp file).

@@ -118,10 +118,7 @@ Status FileObjectStore::Put(std::string const& key, std::string_view data,
   }
   Md5 md5;
   md5.Update(AsBytes(data));
-  auto raw = md5.Final();
-  return Publish(tmp, key, HexEncode(std::string_view(reinterpret_cast<char const*>(raw.data()),
-                                                      raw.size())),
-                 options);
+  return Publish(tmp, key, md5.FinalHex(), options);
 }
 
 Status FileObjectStore::PutFile(std::string const& key, PartSource const& source,

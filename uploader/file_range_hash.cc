@@ -43,10 +43,7 @@ StatusOr<FileRangeDigests> HashFileRange(std::filesystem::path const& path, std:
   if (!st.ok()) return st;
   FileRangeDigests d;
   d.sha256_hex = sha.FinalHex();
-  if (with_md5) {
-    auto raw = md5.Final();
-    d.md5_hex = HexEncode(std::string_view(reinterpret_cast<char const*>(raw.data()), raw.size()));
-  }
+  if (with_md5) d.md5_hex = md5.FinalHex();
   return d;
 }
 

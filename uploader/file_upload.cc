@@ -140,10 +140,7 @@ class FileUpload final : public Upload {
     }
     Md5 md5;
     md5.Update(AsBytes(md5s));
-    auto raw = md5.Final();
-    std::string etag =
-        HexEncode(std::string_view(reinterpret_cast<char const*>(raw.data()), raw.size())) + "-" +
-        std::to_string(parts.size());
+    std::string etag = md5.FinalHex() + "-" + std::to_string(parts.size());
     PutOptions options;
     if (auto v = ParseJson(*upload_meta, "upload.json"); v.ok() && v->is_object()) {
       options.content_type = JsonString(v->as_object(), "content_type");

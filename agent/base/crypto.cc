@@ -37,6 +37,11 @@ std::array<std::uint8_t, 16> Md5::Final() {
   return out;
 }
 
+std::string Md5::FinalHex() {
+  auto d = Final();
+  return HexEncode(std::string_view(reinterpret_cast<char const*>(d.data()), d.size()));
+}
+
 std::string Sha256Hex(std::string_view data) {
   Sha256 s;
   s.Update(data);

@@ -38,6 +38,8 @@ class Md5 {
   Md5& operator=(Md5 const&) = delete;
   void Update(ByteSpan data);
   std::array<std::uint8_t, 16> Final();
+  /// Lower-case hex of Final().
+  std::string FinalHex();
 
  private:
   void* ctx_;

@@ -17,6 +17,13 @@ std::string JsonString(json::object const& obj, std::string_view key, std::strin
   return std::string(v->as_string());
 }
 
+json::array JsonStringArray(std::vector<std::string> const& items) {
+  json::array a;
+  a.reserve(items.size());
+  for (auto const& s : items) a.emplace_back(s);
+  return a;
+}
+
 std::int64_t JsonInt(json::object const& obj, std::string_view key, std::int64_t fallback) {
   auto const* v = obj.if_contains(key);
   if (v == nullptr) return fallback;

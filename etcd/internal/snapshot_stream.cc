@@ -50,9 +50,7 @@ StatusOr<SnapshotStreamResult> ReadSnapshotStream(SnapshotStream& stream, ChunkS
         KB_RETURN_IF_ERROR(sink.Write(AsBytes(blob)));
         result.db_bytes = received;
         if (msg.remaining_bytes() == 0) {
-          auto const digest = sha.Final();
-          digest_hex = HexEncode(
-              std::string_view(reinterpret_cast<char const*>(digest.data()), digest.size()));
+          digest_hex = sha.FinalHex();
           state = State::kTrailer;
         }
         break;

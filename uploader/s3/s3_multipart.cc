@@ -4,7 +4,6 @@
 
 #include "agent/base/crypto.h"
 #include "agent/base/log.h"
-#include "uploader/file_range_hash.h"
 #include "uploader/s3/s3_errors.h"
 #include "uploader/s3/s3_object_store.h"
 #include "uploader/s3/s3_xml.h"
@@ -25,15 +24,7 @@ class S3Upload final : public Upload {
   StatusOr<PartInfo> UploadPart(int number, PartSource const& source) override {
     S3Request r = Request("UploadPart", "PUT");
     r.query.emplace_back("partNumber", std::to_string(number));
-    r.body_file = FileRange{source.path, source.offset, source.length};
-    r.payload_sha256 = source.sha256_hex;
-    if (r.payload_sha256.empty()) {
-      KB_ASSIGN_OR_RETURN(FileRangeDigests d,
-                          HashFileRange(source.path, source.offset, source.length, false));
-      r.payload_sha256 = d.sha256_hex;
-    }
-    r.max_send_bytes_per_second = source.max_send_bytes_per_second;
-    r.headers.emplace_back("x-amz-checksum-sha256", Sha256HexToBase64(r.payload_sha256));
+    KB_RETURN_IF_ERROR(SetFileBody(source, r));
     KB_ASSIGN_OR_RETURN(HttpResponse response, store_.Execute(r));
     PartInfo part{.number = number, .size = source.length,
                   .etag = StripQuotes(response.Header("etag")), .sha256_hex = r.payload_sha256};

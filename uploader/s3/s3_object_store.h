@@ -110,4 +110,9 @@ class S3ObjectStore final : public ObjectStore {
 /// Lower-case hex SHA-256 → base64 of the raw digest (x-amz-checksum-sha256). "" on bad input.
 std::string Sha256HexToBase64(std::string_view hex);
 
+/// Makes `source` the body of `r` (PutObject, UploadPart): streamed from the file range, with
+/// its SHA-256 as the signed payload hash and as x-amz-checksum-sha256, hashed from the file
+/// when source.sha256_hex is empty. Errors: errno statuses of the file.
+Status SetFileBody(PartSource const& source, S3Request& r);
+
 }  // namespace kb::uploader
