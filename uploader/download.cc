@@ -128,15 +128,7 @@ Status DownloadToFile(ObjectStore& store, std::string const& key, fs::path const
   if (fd < 0) return ErrnoToStatus(errno, tmp.string());
   FdSink file(fd, tmp.string());
   auto got = DownloadToSink(store, key, file, options);
-  Status st = got.status();
-  if (st.ok() && ::fsync(fd) != 0) st = ErrnoToStatus(errno, tmp.string());
-  ::close(fd);
-  if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = ErrnoToStatus(errno, path.string());
-  if (!st.ok()) {
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  return SyncDir(path.parent_path());
+  return PublishTempFile(fd, got.status(), tmp, path);
 }
 
 }  // namespace kb::uploader

@@ -74,11 +74,9 @@ Status EnsureDir(std::filesystem::path const& dir) {
   return OkStatus();
 }
 
-Status WriteFileAtomically(std::filesystem::path const& path, std::string_view data) {
-  auto tmp = path.parent_path() / ("." + path.filename().string() + ".tmp");
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return ErrnoToStatus(errno, tmp.string());
-  Status st = WriteAll(fd, data.data(), data.size(), tmp.string());
+Status PublishTempFile(int fd, Status written, std::filesystem::path const& tmp,
+                       std::filesystem::path const& path) {
+  Status st = std::move(written);
   if (st.ok() && ::fsync(fd) != 0) st = ErrnoToStatus(errno, tmp.string());
   ::close(fd);
   if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = ErrnoToStatus(errno, path.string());
@@ -87,6 +85,13 @@ Status WriteFileAtomically(std::filesystem::path const& path, std::string_view d
     return st;
   }
   return SyncDir(path.parent_path());
+}
+
+Status WriteFileAtomically(std::filesystem::path const& path, std::string_view data) {
+  auto tmp = path.parent_path() / ("." + path.filename().string() + ".tmp");
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return ErrnoToStatus(errno, tmp.string());
+  return PublishTempFile(fd, WriteAll(fd, data.data(), data.size(), tmp.string()), tmp, path);
 }
 
 StatusOr<std::unique_ptr<AtomicFileSink>> AtomicFileSink::Create(std::filesystem::path path) {

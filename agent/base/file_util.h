@@ -18,6 +18,12 @@ StatusOr<std::string> ReadFileToString(std::filesystem::path const& path);
 /// temp name ".<name>.tmp" beside it → fsync → rename → fsync the directory.
 Status WriteFileAtomically(std::filesystem::path const& path, std::string_view data);
 
+/// Publishes the temp file `tmp`, open as `fd` and written with outcome `written`: fsync, close,
+/// rename to `path`, fsync of the directory. On any failure (`written` included) the temp file
+/// is removed and the first error returned; `fd` is closed in every case.
+Status PublishTempFile(int fd, Status written, std::filesystem::path const& tmp,
+                       std::filesystem::path const& path);
+
 /// fsyncs the directory `dir` so a rename inside it is durable.
 Status SyncDir(std::filesystem::path const& dir);
 
