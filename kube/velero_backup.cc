@@ -32,8 +32,7 @@ struct BackupState {
   BackupResults results;
   std::map<std::string, std::vector<std::string>> resource_list;  // "<gv>/<Kind>" → names
   std::set<std::string> namespaces_seen;           // namespaces of backed-up items
-  std::set<std::string> bound_pvs;                 // PV names of backed-up bound PVCs
-  std::set<std::string> backed_up_types;           // group-resources with items
+  RelatedRefs related;                             // what backed-up items refer to
   std::set<std::string> written;                   // "<gr>/<ns>/<name>" of cluster items
   std::uint64_t items = 0;
   Status tar_error;
@@ -68,11 +67,18 @@ Status WriteItem(BackupState& state, ApiResource const& r, json::object const& o
   state.resource_list[r.GroupVersion() + "/" + r.kind].push_back(ns.empty() ? name
                                                                              : ns + "/" + name);
   ++state.items;
-  state.backed_up_types.insert(r.GroupResource());
+  state.related.backed_up_types.insert(r.GroupResource());
   if (!ns.empty()) state.namespaces_seen.insert(ns);
-  if (r.group.empty() && r.name == "persistentvolumeclaims" && obj.contains("spec")) {
-    std::string pv = JsonString(obj.at("spec").as_object(), "volumeName");
-    if (!pv.empty()) state.bound_pvs.insert(pv);
+  if (r.group.empty()) {
+    auto const* spec = obj.if_contains("spec");
+    std::string ref = spec != nullptr && spec->is_object()
+                          ? JsonString(spec->get_object(), r.name == "persistentvolumeclaims"
+                                                               ? "volumeName"
+                                                               : "priorityClassName")
+                          : "";
+    if (r.name == "persistentvolumeclaims" && !ref.empty()) state.related.bound_pvs.insert(ref);
+    if (r.name == "pods" && !ref.empty()) state.related.priority_classes.insert(ref);
+    if (r.name == "serviceaccounts") state.related.service_accounts.insert(ns + "/" + name);
   }
   return OkStatus();
 }
@@ -212,13 +218,13 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
   }
 
   if (discovery.ok() && state.tar_error.ok()) {
-    KB_RETURN_IF_ERROR(BackupRelatedItems(client, *discovery, scope, state.bound_pvs,
-                                          state.backed_up_types,
-                                          [&](ApiResource const& r, json::object const& obj) {
-                                            std::lock_guard lock(state.mu);
-                                            return WriteItem(state, r, obj, GoJson(obj));
-                                          },
-                                          state.results));
+    KB_RETURN_IF_ERROR(BackupRelatedItems(
+        client, *discovery, scope, state.related,
+        [&](ApiResource const& r, json::object const& obj) {
+          std::lock_guard lock(state.mu);
+          return WriteItem(state, r, obj, GoJson(obj));
+        },
+        state.results));
   }
 
   // Close and commit the tarball, then the files beside it, velero-backup.json last.

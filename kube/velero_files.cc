@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "agent/base/clock.h"
+#include "kube/lister.h"
 #include "kube/velero_backup.h"
 #include "kube/velero_tar.h"
 
@@ -194,16 +195,18 @@ Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta
 }
 
 Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,
-                          BackupScope const& scope, std::set<std::string> const& bound_pvs,
-                          std::set<std::string> const& backed_up_types,
-                          ItemWriter const& write,
-                          BackupResults& results) {
+                          BackupScope const& scope, RelatedRefs const& refs,
+                          ItemWriter const& write, BackupResults& results) {
   if (scope.include_cluster_resources.has_value() || scope.TakesEveryNamespace()) {
     return OkStatus();  // true: listed directly; false: never
   }
   auto explicitly = [&](std::vector<std::string> const& list, ApiResource const& r) {
     return std::any_of(list.begin(), list.end(),
                        [&](std::string const& p) { return p != "*" && ResourceNameMatches(r, p); });
+  };
+  auto wanted = [&](char const* gr) -> ApiResource const* {
+    ApiResource const* r = FindPreferred(discovery, gr);
+    return r != nullptr && !explicitly(scope.excluded_resources, *r) ? r : nullptr;
   };
   auto fetch = [&](ApiResource const& r, std::string const& name) -> Status {
     auto body = client.Get(r.CollectionPath() + "/" + name);
@@ -218,15 +221,49 @@ Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,
     if (!v.ok() || !v->is_object()) return OkStatus();
     return write(r, v->as_object());
   };
-  if (ApiResource const* pv = FindPreferred(discovery, "persistentvolumes");
-      pv != nullptr && !explicitly(scope.excluded_resources, *pv)) {
-    for (auto const& name : bound_pvs) KB_RETURN_IF_ERROR(fetch(*pv, name));
+  if (ApiResource const* pv = wanted("persistentvolumes")) {
+    for (auto const& name : refs.bound_pvs) KB_RETURN_IF_ERROR(fetch(*pv, name));
+  }
+  if (ApiResource const* pc = wanted("priorityclasses.scheduling.k8s.io")) {
+    for (auto const& name : refs.priority_classes) KB_RETURN_IF_ERROR(fetch(*pc, name));
+  }
+  ApiResource const* crb = wanted("clusterrolebindings.rbac.authorization.k8s.io");
+  if (crb != nullptr && !refs.service_accounts.empty()) {
+    ApiResource const* role = wanted("clusterroles.rbac.authorization.k8s.io");
+    std::set<std::string> roles;
+    ListRequest req;
+    req.resource = *crb;
+    auto listed = ListObjects(client, req, [&](json::object&& binding) -> Status {
+      auto const* subjects = binding.if_contains("subjects");
+      if (subjects == nullptr || !subjects->is_array()) return OkStatus();
+      bool names_ours = std::any_of(
+          subjects->get_array().begin(), subjects->get_array().end(), [&](json::value const& s) {
+            if (!s.is_object()) return false;
+            auto const& o = s.get_object();
+            return JsonString(o, "kind") == "ServiceAccount" &&
+                   refs.service_accounts.count(JsonString(o, "namespace") + "/" +
+                                               JsonString(o, "name"));
+          });
+      if (!names_ours) return OkStatus();
+      if (auto const* ref = binding.if_contains("roleRef"); ref != nullptr && ref->is_object() &&
+                                                            JsonString(ref->get_object(), "kind") ==
+                                                                "ClusterRole") {
+        roles.insert(JsonString(ref->get_object(), "name"));
+      }
+      return write(*crb, binding);
+    });
+    if (!listed.ok()) {
+      results.AddError("", "listing clusterrolebindings: " + listed.status().message());
+    }
+    if (role != nullptr) {
+      for (auto const& name : roles) KB_RETURN_IF_ERROR(fetch(*role, name));
+    }
   }
   ApiResource const* crd =
       FindPreferred(discovery, "customresourcedefinitions.apiextensions.k8s.io");
   if (crd != nullptr && !explicitly(scope.included_resources, *crd) &&
       !explicitly(scope.excluded_resources, *crd)) {
-    for (auto const& gr : backed_up_types) {
+    for (auto const& gr : refs.backed_up_types) {
       if (gr.find('.') == std::string::npos) continue;  // core types have no CRD
       KB_RETURN_IF_ERROR(fetch(*crd, gr));
     }

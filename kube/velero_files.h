@@ -91,15 +91,23 @@ Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta
 /// Writes one object of type `r` into the backup.
 using ItemWriter = std::function<Status(ApiResource const&, json::object const&)>;
 
+/// What the backed-up items refer to, for BackupRelatedItems.
+struct RelatedRefs {
+  std::set<std::string> bound_pvs;          ///< PV names of backed-up bound PVCs
+  std::set<std::string> service_accounts;   ///< "<ns>/<name>" of backed-up ServiceAccounts
+  std::set<std::string> priority_classes;   ///< spec.priorityClassName of backed-up Pods
+  std::set<std::string> backed_up_types;    ///< group-resources with items
+};
+
 /// In a backup that does not list cluster-scoped types itself (auto with a namespace filter),
-/// GETs the related cluster items Velero pulls in: the PVs named in `bound_pvs` and the CRD of
-/// each type in `backed_up_types` (unless CRDs are explicitly included or excluded), and hands
-/// each to `write`. A missing item is skipped; other failures are recorded in `results`.
+/// fetches the related cluster items Velero pulls in: the PVs of bound PVCs, the PriorityClasses
+/// of Pods, the ClusterRoleBindings naming a backed-up ServiceAccount with their ClusterRoles,
+/// and the CRD of each backed-up type (unless CRDs are explicitly included or excluded); each
+/// goes to `write` unless its type is explicitly excluded. A missing item is skipped; other
+/// failures are recorded in `results`.
 /// Errors: those of `write` (the tarball failed).
 Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,
-                          BackupScope const& scope, std::set<std::string> const& bound_pvs,
-                          std::set<std::string> const& backed_up_types,
-                          ItemWriter const& write,
-                          BackupResults& results);
+                          BackupScope const& scope, RelatedRefs const& refs,
+                          ItemWriter const& write, BackupResults& results);
 
 }  // namespace kb::kube

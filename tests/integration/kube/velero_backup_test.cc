@@ -209,8 +209,8 @@ TEST(VeleroBackup, IncludedNamespacesWithAutoClusterResources) {
   auto types = Types(run);
   // auto + a namespace filter: cluster types only as namespaces and related items.
   EXPECT_TRUE(types.count("namespaces"));
-  EXPECT_FALSE(types.count("clusterroles.rbac.authorization.k8s.io"));
   EXPECT_FALSE(types.count("storageclasses.storage.k8s.io"));
+  EXPECT_FALSE(types.count("ingressclasses.networking.k8s.io"));
   EXPECT_TRUE(run.entries.count("resources/namespaces/cluster/shop.json"));
   EXPECT_FALSE(run.entries.count("resources/namespaces/cluster/billing.json"));
   // The PVs bound to shop's PVCs, not the others; the CRD of shop's Widgets.
@@ -219,6 +219,14 @@ TEST(VeleroBackup, IncludedNamespacesWithAutoClusterResources) {
   EXPECT_FALSE(run.entries.count("resources/persistentvolumes/cluster/pv-spare.json"));
   EXPECT_TRUE(run.entries.count(
       "resources/customresourcedefinitions.apiextensions.k8s.io/cluster/widgets.example.com.json"));
+  // The ClusterRoleBinding naming shop's ServiceAccount "web", and its ClusterRole; not the
+  // binding of monitoring's prometheus.
+  std::string const rbac = "rbac.authorization.k8s.io/cluster/";
+  EXPECT_TRUE(
+      run.entries.count("resources/clusterrolebindings." + rbac + "widget-viewer-shop-web.json"));
+  EXPECT_TRUE(run.entries.count("resources/clusterroles." + rbac + "widget-viewer.json"));
+  EXPECT_FALSE(run.entries.count("resources/clusterrolebindings." + rbac + "prometheus.json"));
+  EXPECT_FALSE(run.entries.count("resources/clusterroles." + rbac + "prometheus.json"));
 }
 
 TEST(VeleroBackup, LabelledObjectsAndNamespacesAreLeftOut) {
@@ -245,7 +253,10 @@ TEST(VeleroBackup, ExcludedNamespacesAndClusterResourcesTrueAndFalse) {
   EXPECT_FALSE(ns.count("billing"));
   EXPECT_FALSE(ns.count("kube-system"));
   EXPECT_TRUE(ns.count("shop"));
-  EXPECT_FALSE(Types(run).count("clusterroles.rbac.authorization.k8s.io")) << "excludes: not all";
+  // Excludes: not every namespace, so only related cluster items (no unrelated ClusterRole).
+  EXPECT_FALSE(run.entries.count(
+      "resources/clusterroles.rbac.authorization.k8s.io/cluster/cluster-admin.json"));
+  EXPECT_FALSE(Types(run).count("storageclasses.storage.k8s.io"));
 
   auto with = Backup(loc, "shop-with-cluster",
                      {"--include-namespaces", "shop", "--include-cluster-resources", "true"});
