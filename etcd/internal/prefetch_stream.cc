@@ -34,9 +34,13 @@ void PrefetchSnapshotStream::ReadLoop(std::stop_token stop) {
       return;
     }
     std::size_t const size = msg.blob().size();
-    changed_.wait(lock, stop, [&] {
-      return queue_.empty() || buffered_bytes_ + size <= max_buffered_bytes_;
-    });
+    if (!queue_.empty() && buffered_bytes_ + size > max_buffered_bytes_) {
+      reader_waiting_ = true;
+      changed_.wait(lock, stop, [&] {
+        return queue_.empty() || buffered_bytes_ + size <= max_buffered_bytes_ / 2;
+      });
+      reader_waiting_ = false;
+    }
     if (stop.stop_requested()) {
       ended_ = true;
       end_ = CancelledError("snapshot stream abandoned by its reader");
@@ -44,18 +48,24 @@ void PrefetchSnapshotStream::ReadLoop(std::stop_token stop) {
     }
     buffered_bytes_ += size;
     queue_.push_back(std::move(msg));
-    changed_.notify_all();
+    if (consumer_waiting_) changed_.notify_all();
   }
 }
 
 StatusOr<bool> PrefetchSnapshotStream::Next(etcdserverpb::SnapshotResponse& msg) {
   std::unique_lock lock(mu_);
-  changed_.wait(lock, [&] { return !queue_.empty() || ended_; });
+  if (queue_.empty() && !ended_) {
+    consumer_waiting_ = true;
+    changed_.wait(lock, [&] { return !queue_.empty() || ended_; });
+    consumer_waiting_ = false;
+  }
   if (!queue_.empty()) {
     msg = std::move(queue_.front());
     queue_.pop_front();
     buffered_bytes_ -= msg.blob().size();
-    changed_.notify_all();
+    if (reader_waiting_ && (queue_.empty() || buffered_bytes_ <= max_buffered_bytes_ / 2)) {
+      changed_.notify_all();
+    }
     return true;
   }
   if (!end_.ok()) return end_;

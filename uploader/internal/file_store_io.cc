@@ -69,6 +69,54 @@ StatusOr<CopyDigests> CopyRange(std::filesystem::path const& from, std::uint64_t
   return d;
 }
 
+Status AppendFileRange(std::filesystem::path const& from, std::uint64_t length, int to_fd,
+                       std::string const& to_name) {
+  int fd = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoToStatus(errno, from.string());
+  auto short_source = [&](std::uint64_t at) {
+    return DataLossError(fmt::format("{}: ends at byte {}, expected at least {}", from.string(),
+                                     at, length));
+  };
+  Status st;
+  std::uint64_t done = 0;
+  bool in_kernel = true;
+  std::unique_ptr<char[]> buf;
+  while (st.ok() && done < length) {
+    std::size_t const want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(length - done, 1u << 30));
+    if (in_kernel) {
+      loff_t off_in = static_cast<loff_t>(done);
+      ssize_t n = ::copy_file_range(fd, &off_in, to_fd, nullptr, want, 0);
+      if (n > 0) {
+        done += static_cast<std::uint64_t>(n);
+      } else if (n == 0) {
+        st = short_source(done);
+      } else if (errno == EINTR) {
+      } else if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+                 errno == EPERM) {
+        in_kernel = false;  // not here: copy through user space
+      } else {
+        st = ErrnoToStatus(errno, to_name);
+      }
+      continue;
+    }
+    if (!buf) buf = std::make_unique<char[]>(1u << 20);
+    ssize_t n = ::pread(fd, buf.get(), std::min<std::size_t>(want, 1u << 20),
+                        static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      st = ErrnoToStatus(errno, from.string());
+    } else if (n == 0) {
+      st = short_source(done);
+    } else {
+      st = WriteAllFd(to_fd, std::string_view(buf.get(), static_cast<std::size_t>(n)), to_name);
+      done += static_cast<std::uint64_t>(n);
+    }
+  }
+  ::close(fd);
+  return st;
+}
+
 std::string SidecarToJson(Sidecar const& s) {
   json::object meta;
   for (auto const& [k, v] : s.metadata) meta[k] = v;
