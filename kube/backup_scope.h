@@ -20,8 +20,8 @@ struct BackupScope {
   std::vector<std::string> excluded_resources;
   /// true: every cluster-scoped type; false: none but the namespaces of the backup; nullopt
   /// (auto): every cluster-scoped type when the namespace filter takes every namespace, else
-  /// only the namespaces plus related items (PVs of backed-up PVCs, CRDs of backed-up custom
-  /// resources).
+  /// only the namespaces plus related items (BackupRelatedItems: PVs of backed-up PVCs,
+  /// PriorityClasses of Pods, bindings of ServiceAccounts, CRDs of backed-up custom resources).
   std::optional<bool> include_cluster_resources;
   /// Label selector passed to every LIST ("app=web"); empty = none.
   std::string label_selector;

@@ -33,7 +33,7 @@ struct BackupState {
   std::map<std::string, std::vector<std::string>> resource_list;  // "<gv>/<Kind>" → names
   std::set<std::string> namespaces_seen;           // namespaces of backed-up items
   RelatedRefs related;                             // what backed-up items refer to
-  std::set<std::string> written;                   // "<gr>/<ns>/<name>" of cluster items
+  std::set<std::string> written;                   // "<gr>/<ns>/<name>" of cluster items, PVCs
   std::uint64_t items = 0;
   Status tar_error;
 };
@@ -56,8 +56,9 @@ Status WriteItem(BackupState& state, ApiResource const& r, json::object const& o
   auto const& md = obj.at("metadata").as_object();
   std::string name = JsonString(md, "name");
   std::string ns = r.namespaced ? JsonString(md, "namespace") : "";
-  if (!r.namespaced && !state.written.insert(r.GroupResource() + "//" + name).second) {
-    return OkStatus();  // a cluster item already in the backup (listed and also related)
+  bool const may_be_related = !r.namespaced || (r.group.empty() && r.name == "persistentvolumeclaims");
+  if (may_be_related && !state.written.insert(r.GroupResource() + "/" + ns + "/" + name).second) {
+    return OkStatus();  // already in the backup (listed and also related)
   }
   std::string scope = r.namespaced ? "namespaces/" + ns + "/" : "cluster/";
   std::string base = "resources/" + r.GroupResource() + "/";
@@ -78,6 +79,18 @@ Status WriteItem(BackupState& state, ApiResource const& r, json::object const& o
                           : "";
     if (r.name == "persistentvolumeclaims" && !ref.empty()) state.related.bound_pvs.insert(ref);
     if (r.name == "pods" && !ref.empty()) state.related.priority_classes.insert(ref);
+    if (r.name == "pods" && spec != nullptr && spec->is_object()) {
+      if (auto const* volumes = spec->get_object().if_contains("volumes");
+          volumes != nullptr && volumes->is_array()) {
+        for (auto const& v : volumes->get_array()) {
+          auto const* claim = v.is_object() ? v.get_object().if_contains("persistentVolumeClaim")
+                                            : nullptr;
+          if (claim == nullptr || !claim->is_object()) continue;
+          std::string claim_name = JsonString(claim->get_object(), "claimName");
+          if (!claim_name.empty()) state.related.pod_claims.insert(ns + "/" + claim_name);
+        }
+      }
+    }
     if (r.name == "serviceaccounts") state.related.service_accounts.insert(ns + "/" + name);
   }
   return OkStatus();

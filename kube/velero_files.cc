@@ -197,9 +197,8 @@ Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta
 Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,
                           BackupScope const& scope, RelatedRefs const& refs,
                           ItemWriter const& write, BackupResults& results) {
-  if (scope.include_cluster_resources.has_value() || scope.TakesEveryNamespace()) {
-    return OkStatus();  // true: listed directly; false: never
-  }
+  bool const selective = !scope.label_selector.empty();
+  if (!selective && scope.ListsClusterScoped()) return OkStatus();  // all listed already
   auto explicitly = [&](std::vector<std::string> const& list, ApiResource const& r) {
     return std::any_of(list.begin(), list.end(),
                        [&](std::string const& p) { return p != "*" && ResourceNameMatches(r, p); });
@@ -208,24 +207,42 @@ Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,
     ApiResource const* r = FindPreferred(discovery, gr);
     return r != nullptr && !explicitly(scope.excluded_resources, *r) ? r : nullptr;
   };
-  auto fetch = [&](ApiResource const& r, std::string const& name) -> Status {
-    auto body = client.Get(r.CollectionPath() + "/" + name);
+  auto fetch = [&](ApiResource const& r, std::string const& ns, std::string const& name) -> Status {
+    std::string const path = r.CollectionPath(ns) + "/" + name;
+    auto body = client.Get(path);
     if (!body.ok()) {
       if (body.status().code() != StatusCode::kNotFound) {
-        results.AddError("", fmt::format("getting {} {}: {}", r.GroupResource(), name,
+        results.AddError(ns, fmt::format("getting {} {}{}: {}", r.GroupResource(),
+                                         ns.empty() ? "" : ns + "/", name,
                                          body.status().message()));
       }
       return OkStatus();
     }
-    auto v = ParseJson(*body, r.CollectionPath() + "/" + name);
+    auto v = ParseJson(*body, path);
     if (!v.ok() || !v->is_object()) return OkStatus();
     return write(r, v->as_object());
   };
+  // Velero's pod action: a selected Pod brings its claims, whatever their labels, when the
+  // resource filters take PVCs (the claim's namespace is the Pod's, so it is included).
+  ApiResource const* pvc = wanted("persistentvolumeclaims");
+  bool const pvcs_included =
+      pvc != nullptr && (scope.included_resources.empty() ||
+                         std::any_of(scope.included_resources.begin(),
+                                     scope.included_resources.end(), [&](std::string const& p) {
+                                       return ResourceNameMatches(*pvc, p);
+                                     }));
+  if (selective && pvcs_included) {
+    for (auto const& claim : refs.pod_claims) {
+      auto slash = claim.find('/');
+      KB_RETURN_IF_ERROR(fetch(*pvc, claim.substr(0, slash), claim.substr(slash + 1)));
+    }
+  }
+  if (scope.include_cluster_resources == false) return OkStatus();  // no cluster items at all
   if (ApiResource const* pv = wanted("persistentvolumes")) {
-    for (auto const& name : refs.bound_pvs) KB_RETURN_IF_ERROR(fetch(*pv, name));
+    for (auto const& name : refs.bound_pvs) KB_RETURN_IF_ERROR(fetch(*pv, "", name));
   }
   if (ApiResource const* pc = wanted("priorityclasses.scheduling.k8s.io")) {
-    for (auto const& name : refs.priority_classes) KB_RETURN_IF_ERROR(fetch(*pc, name));
+    for (auto const& name : refs.priority_classes) KB_RETURN_IF_ERROR(fetch(*pc, "", name));
   }
   ApiResource const* crb = wanted("clusterrolebindings.rbac.authorization.k8s.io");
   if (crb != nullptr && !refs.service_accounts.empty()) {
@@ -256,7 +273,7 @@ Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,
       results.AddError("", "listing clusterrolebindings: " + listed.status().message());
     }
     if (role != nullptr) {
-      for (auto const& name : roles) KB_RETURN_IF_ERROR(fetch(*role, name));
+      for (auto const& name : roles) KB_RETURN_IF_ERROR(fetch(*role, "", name));
     }
   }
   ApiResource const* crd =
@@ -265,7 +282,7 @@ Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,
       !explicitly(scope.excluded_resources, *crd)) {
     for (auto const& gr : refs.backed_up_types) {
       if (gr.find('.') == std::string::npos) continue;  // core types have no CRD
-      KB_RETURN_IF_ERROR(fetch(*crd, gr));
+      KB_RETURN_IF_ERROR(fetch(*crd, "", gr));
     }
   }
   return OkStatus();

@@ -96,15 +96,19 @@ struct RelatedRefs {
   std::set<std::string> bound_pvs;          ///< PV names of backed-up bound PVCs
   std::set<std::string> service_accounts;   ///< "<ns>/<name>" of backed-up ServiceAccounts
   std::set<std::string> priority_classes;   ///< spec.priorityClassName of backed-up Pods
+  std::set<std::string> pod_claims;         ///< "<ns>/<claim>" of backed-up Pods' PVC volumes
   std::set<std::string> backed_up_types;    ///< group-resources with items
 };
 
-/// In a backup that does not list cluster-scoped types itself (auto with a namespace filter),
-/// fetches the related cluster items Velero pulls in: the PVs of bound PVCs, the PriorityClasses
-/// of Pods, the ClusterRoleBindings naming a backed-up ServiceAccount with their ClusterRoles,
-/// and the CRD of each backed-up type (unless CRDs are explicitly included or excluded); each
-/// goes to `write` unless its type is explicitly excluded. A missing item is skipped; other
-/// failures are recorded in `results`.
+/// Adds the items Velero's backup item actions pull in beside what the lists found: the PVCs of
+/// backed-up Pods (Velero's pod action), then, unless cluster resources are false, the PVs of
+/// backed-up bound PVCs, the PriorityClasses of Pods, the ClusterRoleBindings naming a
+/// backed-up ServiceAccount with their ClusterRoles, and the CRD of each backed-up custom type
+/// (unless CRDs are explicitly included or excluded). Related items ignore the label selector,
+/// as in Velero; PVCs pass the resource filters, cluster items only an explicit exclude. Nothing
+/// is fetched when the lists already covered it (no selector, and cluster-scoped types listed,
+/// or for PVCs, no selector). Each item goes to `write`, which must skip items already written.
+/// A missing item is skipped; other failures are recorded in `results`.
 /// Errors: those of `write` (the tarball failed).
 Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,
                           BackupScope const& scope, RelatedRefs const& refs,

@@ -227,6 +227,51 @@ TEST(VeleroBackup, IncludedNamespacesWithAutoClusterResources) {
   EXPECT_TRUE(run.entries.count("resources/clusterroles." + rbac + "widget-viewer.json"));
   EXPECT_FALSE(run.entries.count("resources/clusterrolebindings." + rbac + "prometheus.json"));
   EXPECT_FALSE(run.entries.count("resources/clusterroles." + rbac + "prometheus.json"));
+  // The PriorityClass of shop's Pod debug-shell.
+  EXPECT_TRUE(run.entries.count(
+      "resources/priorityclasses.scheduling.k8s.io/cluster/kbackup-high.json"));
+}
+
+TEST(VeleroBackup, SelectedPodsBringTheirClaimsVolumesAndPriorityClass) {
+  MinioLocation loc("velero-podrel");
+  // debug-shell (app=debug) mounts the claim web-data (app=web), bound to pv-shop-web-data.
+  auto run = Backup(loc, "debug-pod", {"--selector", "app=debug"});
+  ASSERT_EQ(run.cli.exit_code, 0) << run.cli.err;
+  EXPECT_TRUE(run.entries.count("resources/pods/namespaces/shop/debug-shell.json"));
+  EXPECT_TRUE(run.entries.count("resources/persistentvolumeclaims/namespaces/shop/web-data.json"));
+  EXPECT_TRUE(run.entries.count(
+      "resources/persistentvolumeclaims/v1-preferredversion/namespaces/shop/web-data.json"));
+  EXPECT_TRUE(run.entries.count("resources/persistentvolumes/cluster/pv-shop-web-data.json"));
+  EXPECT_TRUE(run.entries.count(
+      "resources/priorityclasses.scheduling.k8s.io/cluster/kbackup-high.json"));
+  // Nothing else the selector leaves out.
+  EXPECT_FALSE(run.entries.count("resources/persistentvolumeclaims/namespaces/shop/data-db-0.json"));
+  EXPECT_FALSE(run.entries.count("resources/persistentvolumes/cluster/pv-shop-db-0.json"));
+  EXPECT_FALSE(run.entries.count("resources/configmaps/namespaces/shop/web-config.json"));
+  // The related claim is one item, in the resource list like the others.
+  json::value list = json::parse(
+      GunzipForTest(loc.Read("backups/debug-pod/debug-pod-resource-list.json.gz")));
+  auto const& claims = list.as_object().at("v1/PersistentVolumeClaim").as_array();
+  ASSERT_EQ(claims.size(), 1u);
+  EXPECT_EQ(claims[0].as_string(), "shop/web-data");
+  // Resource filters still apply to the claims a Pod brings: no PVC, so no PV either.
+  auto no_pvcs = Backup(loc, "debug-pod-no-pvcs",
+                        {"--selector", "app=debug", "--exclude-resources", "persistentvolumeclaims"});
+  ASSERT_EQ(no_pvcs.cli.exit_code, 0) << no_pvcs.cli.err;
+  EXPECT_TRUE(no_pvcs.entries.count("resources/pods/namespaces/shop/debug-shell.json"));
+  EXPECT_FALSE(
+      no_pvcs.entries.count("resources/persistentvolumeclaims/namespaces/shop/web-data.json"));
+  EXPECT_FALSE(no_pvcs.entries.count("resources/persistentvolumes/cluster/pv-shop-web-data.json"));
+  // Cluster resources false: the claim (namespaced) comes, its PV and the PriorityClass do not.
+  auto no_cluster = Backup(loc, "debug-pod-no-cluster",
+                           {"--selector", "app=debug", "--include-cluster-resources", "false"});
+  ASSERT_EQ(no_cluster.cli.exit_code, 0) << no_cluster.cli.err;
+  EXPECT_TRUE(
+      no_cluster.entries.count("resources/persistentvolumeclaims/namespaces/shop/web-data.json"));
+  EXPECT_FALSE(
+      no_cluster.entries.count("resources/persistentvolumes/cluster/pv-shop-web-data.json"));
+  EXPECT_FALSE(no_cluster.entries.count(
+      "resources/priorityclasses.scheduling.k8s.io/cluster/kbackup-high.json"));
 }
 
 TEST(VeleroBackup, LabelledObjectsAndNamespacesAreLeftOut) {
@@ -290,9 +335,16 @@ TEST(VeleroBackup, IncludedAndExcludedResourcesAndLabelSelector) {
   auto k = Kubectl("A", {"get", "configmaps,deployments.apps,services", "-A", "-l", "app=web", "-o",
                          "name"});
   ASSERT_EQ(k.exit_code, 0) << k.err;
+  // Every listed item carries the label; the one related item is the CRD of the selected
+  // Widget small-red, which Velero adds whatever its labels.
+  std::string const widget_crd =
+      "resources/customresourcedefinitions.apiextensions.k8s.io/cluster/widgets.example.com.json";
+  EXPECT_TRUE(labelled.entries.count("resources/widgets.example.com/namespaces/shop/small-red.json"));
+  EXPECT_TRUE(labelled.entries.count(widget_crd));
   int items = 0;
   for (auto const& [path, content] : labelled.entries) {
-    if (!path.starts_with("resources/") || path.find("-preferredversion/") != std::string::npos) {
+    if (!path.starts_with("resources/") || path.find("-preferredversion/") != std::string::npos ||
+        path == widget_crd) {
       continue;
     }
     ++items;
