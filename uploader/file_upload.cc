@@ -1,9 +1,14 @@
 // FileObjectStore multipart uploads, emulated as ROOT/.uploads/<upload id>/:
-//   upload.json       {key, initiated_ns, content_type, metadata}
-//   part-NNNNN        the part's bytes (temp → fsync → rename)
-//   part-NNNNN.json   {size, etag (MD5 hex), sha256}, written after the bytes; a part counts only
-//                     when both exist and the sizes agree.
-// Complete concatenates the parts into a temp file and publishes it like Put.
+//   upload.json       {key, initiated_ns, content_type, metadata, part_size}
+//   part-NNNNN        the part's bytes (temp → fsync → rename), or, when the upload declared a
+//   data              part size P and the part is at most P bytes, bytes [(N-1)P, (N-1)P + size)
+//                     of the one file `data` (the part is written in place)
+//   part-NNNNN.json   {size, etag (MD5 hex), sha256, in_place}, written after the bytes (and
+//                     removed before they are rewritten); a part counts only when its bytes exist
+//                     and the sizes agree.
+// Complete publishes `data` itself when the parts are 1..N in place, every one but the last of P
+// bytes (no copy); otherwise it concatenates the parts into a temp file in the kernel. Either
+// way the object is published like Put.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -24,11 +29,18 @@ namespace {
 
 std::string PartName(int number) { return fmt::format("part-{:05d}", number); }
 
+/// A part as the upload directory holds it.
+struct HeldPart {
+  PartInfo info;
+  bool in_place = false;  ///< in `data` at (number - 1) × part size, not in its own file
+};
+
 class FileUpload final : public Upload {
  public:
-  FileUpload(FileObjectStore& store, std::string key, std::string upload_id)
+  FileUpload(FileObjectStore& store, std::string key, std::string upload_id,
+             std::uint64_t part_size)
       : store_(store), key_(std::move(key)), upload_id_(std::move(upload_id)),
-        dir_(store.UploadDir(upload_id_)) {}
+        dir_(store.UploadDir(upload_id_)), part_size_(part_size) {}
 
   std::string const& key() const override { return key_; }
   std::string const& upload_id() const override { return upload_id_; }
@@ -39,109 +51,138 @@ class FileUpload final : public Upload {
                                               store_.Capabilities().max_parts));
     }
     KB_RETURN_IF_ERROR(CheckExists());
-    fs::path tmp = dir_ / fmt::format(".{}.{}.tmp", PartName(number),
-                                      internal::UniqueName(store_.clock()));
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd < 0) return Gone(errno, tmp);
-    auto digests = internal::CopyRange(source.path, source.offset, source.length, fd,
-                                       tmp.string(), source.max_send_bytes_per_second,
-                                       store_.clock());
-    Status st = digests.status();
+    bool const in_place = part_size_ != 0 && source.length <= part_size_;
+    fs::path const meta_path = dir_ / (PartName(number) + ".json");
+    fs::path target;
+    if (in_place) {
+      // The part's old bytes are overwritten where they lie: it stops counting first.
+      if (::unlink(meta_path.c_str()) != 0 && errno != ENOENT) {
+        return ErrnoToStatus(errno, meta_path.string());
+      }
+      target = dir_ / "data";
+    } else {
+      target = dir_ / fmt::format(".{}.{}.tmp", PartName(number),
+                                  internal::UniqueName(store_.clock()));
+    }
+    int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | (in_place ? 0 : O_EXCL),
+                    0640);
+    if (fd < 0) return Gone(errno, target);
+    Status st;
+    if (in_place &&
+        ::lseek(fd, static_cast<off_t>((number - 1) * part_size_), SEEK_SET) < 0) {
+      st = ErrnoToStatus(errno, target.string());
+    }
+    StatusOr<internal::CopyDigests> digests =
+        st.ok() ? internal::CopyRange(source.path, source.offset, source.length, fd,
+                                      target.string(), source.max_send_bytes_per_second,
+                                      store_.clock())
+                : StatusOr<internal::CopyDigests>(st);
+    st = digests.status();
     if (st.ok() && !source.sha256_hex.empty() && digests->sha256_hex != source.sha256_hex) {
       st = DataLossError(fmt::format("part {} from {}: sha256 {}, expected {} (the file changed "
                                      "while it was sent)",
                                      number, source.path.string(), digests->sha256_hex,
                                      source.sha256_hex));
     }
-    if (st.ok() && ::fsync(fd) != 0) st = ErrnoToStatus(errno, tmp.string());
+    if (st.ok() && ::fsync(fd) != 0) st = ErrnoToStatus(errno, target.string());
     ::close(fd);
-    fs::path data = dir_ / PartName(number);
-    if (st.ok() && ::rename(tmp.c_str(), data.c_str()) != 0) st = Gone(errno, data);
-    if (!st.ok()) {
-      ::unlink(tmp.c_str());
-      return st;
+    if (!in_place) {
+      fs::path data = dir_ / PartName(number);
+      if (st.ok() && ::rename(target.c_str(), data.c_str()) != 0) st = Gone(errno, data);
+      if (!st.ok()) ::unlink(target.c_str());
     }
+    if (!st.ok()) return st;
     PartInfo part{.number = number, .size = source.length, .etag = digests->md5_hex,
                   .sha256_hex = digests->sha256_hex};
-    json::object meta{{"size", part.size}, {"etag", part.etag}, {"sha256", part.sha256_hex}};
-    st = WriteFileAtomically(dir_ / (PartName(number) + ".json"), json::serialize(meta));
+    json::object meta{{"size", part.size},
+                      {"etag", part.etag},
+                      {"sha256", part.sha256_hex},
+                      {"in_place", in_place}};
+    st = WriteFileAtomically(meta_path, json::serialize(meta));
     if (!st.ok()) return st.code() == StatusCode::kNotFound ? Gone(ENOENT, dir_) : st;
     return part;
   }
 
   StatusOr<std::vector<PartInfo>> ListParts() override {
-    KB_RETURN_IF_ERROR(CheckExists());
+    KB_ASSIGN_OR_RETURN(std::vector<HeldPart> held, ListHeld());
     std::vector<PartInfo> parts;
-    std::error_code ec;
-    for (auto const& entry : fs::directory_iterator(dir_, ec)) {
-      std::string name = entry.path().filename().string();
-      if (!name.starts_with("part-") || !name.ends_with(".json")) continue;
-      auto text = ReadFileToString(entry.path());
-      if (!text.ok()) continue;
-      auto v = ParseJson(*text, entry.path().string());
-      if (!v.ok() || !v->is_object()) continue;
-      PartInfo p;
-      p.number = std::atoi(name.c_str() + 5);
-      p.size = static_cast<std::uint64_t>(JsonInt(v->as_object(), "size", -1));
-      p.etag = JsonString(v->as_object(), "etag");
-      p.sha256_hex = JsonString(v->as_object(), "sha256");
-      std::error_code size_ec;
-      if (fs::file_size(dir_ / PartName(p.number), size_ec) != p.size || size_ec) continue;
-      parts.push_back(std::move(p));
-    }
-    if (ec) return Gone(ec.value(), dir_);
-    std::sort(parts.begin(), parts.end(),
-              [](PartInfo const& a, PartInfo const& b) { return a.number < b.number; });
+    parts.reserve(held.size());
+    for (HeldPart& h : held) parts.push_back(std::move(h.info));
     return parts;
   }
 
   StatusOr<std::string> Complete(std::vector<PartInfo> const& parts) override {
-    KB_ASSIGN_OR_RETURN(std::vector<PartInfo> held, ListParts());
+    KB_ASSIGN_OR_RETURN(std::vector<HeldPart> held, ListHeld());
     if (parts.empty()) return FailedPreconditionError(Where() + ": Complete with no parts");
     std::uint64_t const min_part = store_.Capabilities().min_part_size;
-    std::vector<PartInfo> chosen;  // the held parts named by `parts`, in order
+    std::vector<HeldPart> chosen;  // the held parts named by `parts`, in order
     for (std::size_t i = 0; i < parts.size(); ++i) {
       PartInfo const& want = parts[i];
       if (i > 0 && want.number <= parts[i - 1].number) {
         return FailedPreconditionError(Where() + ": InvalidPartOrder: parts must ascend");
       }
       auto it = std::find_if(held.begin(), held.end(),
-                             [&](PartInfo const& h) { return h.number == want.number; });
-      if (it == held.end() || it->etag != want.etag) {
+                             [&](HeldPart const& h) { return h.info.number == want.number; });
+      if (it == held.end() || it->info.etag != want.etag) {
         return FailedPreconditionError(fmt::format(
             "{}: InvalidPart: part {} is missing or its ETag differs", Where(), want.number));
       }
-      if (i + 1 < parts.size() && it->size < min_part) {
+      if (i + 1 < parts.size() && it->info.size < min_part) {
         return FailedPreconditionError(fmt::format(
             "{}: EntityTooSmall: part {} has {} bytes, the minimum is {}", Where(), want.number,
-            it->size, min_part));
+            it->info.size, min_part));
       }
       chosen.push_back(*it);
     }
     auto upload_meta = ReadFileToString(dir_ / "upload.json");
     if (!upload_meta.ok()) return Gone(ENOENT, dir_);
-    KB_ASSIGN_OR_RETURN(fs::path tmp, store_.TempPath());
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-    if (fd < 0) return ErrnoToStatus(errno, tmp.string());
-    // The parts' MD5s were computed when they were written; the bytes move in the kernel.
+    // The parts' MD5s were computed when they were written.
     std::string md5s;
-    Status st;
-    for (PartInfo const& p : chosen) {
-      std::string const md5_raw = HexDecode(p.etag);
+    for (HeldPart const& p : chosen) {
+      std::string const md5_raw = HexDecode(p.info.etag);
       if (md5_raw.size() != 16) {
-        st = DataLossError(fmt::format("{}: part {} has a malformed ETag {}", Where(), p.number,
-                                       p.etag));
-        break;
+        return DataLossError(fmt::format("{}: part {} has a malformed ETag {}", Where(),
+                                         p.info.number, p.info.etag));
       }
-      st = internal::AppendFileRange(dir_ / PartName(p.number), p.size, fd, tmp.string());
-      if (!st.ok()) break;
       md5s += md5_raw;
     }
-    if (st.ok() && ::fsync(fd) != 0) st = ErrnoToStatus(errno, tmp.string());
-    ::close(fd);
-    if (!st.ok()) {
-      ::unlink(tmp.c_str());
-      return st;
+    // `data` is the object already when the parts are 1..N in place, all full but the last.
+    bool direct = true;
+    for (std::size_t i = 0; i < chosen.size() && direct; ++i) {
+      direct = chosen[i].in_place && chosen[i].info.number == static_cast<int>(i + 1) &&
+               (i + 1 == chosen.size() || chosen[i].info.size == part_size_);
+    }
+    fs::path tmp;
+    Status st;
+    if (direct) {
+      tmp = dir_ / "data";
+      std::uint64_t const total = (chosen.size() - 1) * part_size_ + chosen.back().info.size;
+      int fd = ::open(tmp.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) return Gone(errno, tmp);
+      if (::ftruncate(fd, static_cast<off_t>(total)) != 0 || ::fsync(fd) != 0) {
+        st = ErrnoToStatus(errno, tmp.string());
+      }
+      ::close(fd);
+      if (!st.ok()) return st;
+    } else {
+      // Concatenate in the kernel.
+      KB_ASSIGN_OR_RETURN(tmp, store_.TempPath());
+      int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+      if (fd < 0) return ErrnoToStatus(errno, tmp.string());
+      for (HeldPart const& p : chosen) {
+        st = p.in_place ? internal::AppendFileRange(dir_ / "data",
+                                                    (p.info.number - 1) * part_size_,
+                                                    p.info.size, fd, tmp.string())
+                        : internal::AppendFileRange(dir_ / PartName(p.info.number), 0,
+                                                    p.info.size, fd, tmp.string());
+        if (!st.ok()) break;
+      }
+      if (st.ok() && ::fsync(fd) != 0) st = ErrnoToStatus(errno, tmp.string());
+      ::close(fd);
+      if (!st.ok()) {
+        ::unlink(tmp.c_str());
+        return st;
+      }
     }
     Md5 md5;
     md5.Update(AsBytes(md5s));
@@ -180,6 +221,48 @@ class FileUpload final : public Upload {
     }
     return ErrnoToStatus(err, path.string());
   }
+  StatusOr<std::vector<HeldPart>> ListHeld() const {
+    KB_RETURN_IF_ERROR(CheckExists());
+    std::vector<HeldPart> parts;
+    std::error_code ec;
+    std::error_code data_ec;
+    std::uint64_t const data_size = fs::file_size(dir_ / "data", data_ec);
+    for (auto const& entry : fs::directory_iterator(dir_, ec)) {
+      std::string name = entry.path().filename().string();
+      if (!name.starts_with("part-") || !name.ends_with(".json")) continue;
+      auto text = ReadFileToString(entry.path());
+      if (!text.ok()) continue;
+      auto v = ParseJson(*text, entry.path().string());
+      if (!v.ok() || !v->is_object()) continue;
+      auto const& o = v->as_object();
+      HeldPart h;
+      h.info.number = std::atoi(name.c_str() + 5);
+      h.info.size = static_cast<std::uint64_t>(JsonInt(o, "size", -1));
+      h.info.etag = JsonString(o, "etag");
+      h.info.sha256_hex = JsonString(o, "sha256");
+      auto const* in_place = o.if_contains("in_place");
+      h.in_place = in_place != nullptr && in_place->is_bool() && in_place->as_bool();
+      if (h.in_place) {
+        // Its bytes lie in `data`, which must reach the part's end.
+        if (part_size_ == 0 || data_ec ||
+            data_size < (h.info.number - 1) * part_size_ + h.info.size) {
+          continue;
+        }
+      } else {
+        std::error_code size_ec;
+        if (fs::file_size(dir_ / PartName(h.info.number), size_ec) != h.info.size || size_ec) {
+          continue;
+        }
+      }
+      parts.push_back(std::move(h));
+    }
+    if (ec) return Gone(ec.value(), dir_);
+    std::sort(parts.begin(), parts.end(), [](HeldPart const& a, HeldPart const& b) {
+      return a.info.number < b.info.number;
+    });
+    return parts;
+  }
+
   Status CheckExists() const {
     std::error_code ec;
     if (!fs::exists(dir_ / "upload.json", ec)) return Gone(ENOENT, dir_);
@@ -190,6 +273,7 @@ class FileUpload final : public Upload {
   std::string key_;
   std::string upload_id_;
   fs::path dir_;
+  std::uint64_t part_size_;  ///< declared at BeginUpload; 0 = none, every part in its own file
 };
 
 }  // namespace
@@ -207,9 +291,10 @@ StatusOr<UploadPtr> FileObjectStore::BeginUpload(std::string const& key,
                                       clock().Now().time_since_epoch())
                                       .count()},
                  {"content_type", options.content_type},
-                 {"metadata", std::move(meta)}};
+                 {"metadata", std::move(meta)},
+                 {"part_size", options.part_size}};
   KB_RETURN_IF_ERROR(WriteFileAtomically(dir / "upload.json", json::serialize(o)));
-  return UploadPtr(new FileUpload(*this, key, id));
+  return UploadPtr(new FileUpload(*this, key, id, options.part_size));
 }
 
 StatusOr<UploadPtr> FileObjectStore::ResumeUpload(std::string const& key,
@@ -223,7 +308,9 @@ StatusOr<UploadPtr> FileObjectStore::ResumeUpload(std::string const& key,
     return NotFoundError(fmt::format("{}/{}: upload {} no longer exists (completed or aborted)",
                                      Describe(), key, upload_id));
   }
-  return UploadPtr(new FileUpload(*this, key, upload_id));
+  std::int64_t part_size = JsonInt(v->as_object(), "part_size", 0);
+  return UploadPtr(
+      new FileUpload(*this, key, upload_id, static_cast<std::uint64_t>(std::max<std::int64_t>(0, part_size))));
 }
 
 StatusOr<std::vector<PendingUpload>> FileObjectStore::ListUploads(std::string const& prefix) {

@@ -70,6 +70,11 @@ struct PartInfo {
 struct PutOptions {
   std::string content_type = "application/octet-stream";
   std::map<std::string, std::string> metadata;  ///< user metadata, keys lower-case
+  /// BeginUpload only: the size in bytes of every part but the last, when the caller sends
+  /// part N as bytes [(N-1) × part_size, N × part_size) of the object. A hint: a local
+  /// directory store then writes parts in place and completes without copying; S3 ignores it.
+  /// 0 = unknown.
+  std::uint64_t part_size = 0;
 };
 
 /// An upload not yet completed (for resuming or aborting stale ones).

@@ -69,13 +69,13 @@ StatusOr<CopyDigests> CopyRange(std::filesystem::path const& from, std::uint64_t
   return d;
 }
 
-Status AppendFileRange(std::filesystem::path const& from, std::uint64_t length, int to_fd,
-                       std::string const& to_name) {
+Status AppendFileRange(std::filesystem::path const& from, std::uint64_t offset,
+                       std::uint64_t length, int to_fd, std::string const& to_name) {
   int fd = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoToStatus(errno, from.string());
   auto short_source = [&](std::uint64_t at) {
     return DataLossError(fmt::format("{}: ends at byte {}, expected at least {}", from.string(),
-                                     at, length));
+                                     offset + at, offset + length));
   };
   Status st;
   std::uint64_t done = 0;
@@ -85,7 +85,7 @@ Status AppendFileRange(std::filesystem::path const& from, std::uint64_t length, 
     std::size_t const want =
         static_cast<std::size_t>(std::min<std::uint64_t>(length - done, 1u << 30));
     if (in_kernel) {
-      loff_t off_in = static_cast<loff_t>(done);
+      loff_t off_in = static_cast<loff_t>(offset + done);
       ssize_t n = ::copy_file_range(fd, &off_in, to_fd, nullptr, want, 0);
       if (n > 0) {
         done += static_cast<std::uint64_t>(n);
@@ -102,7 +102,7 @@ Status AppendFileRange(std::filesystem::path const& from, std::uint64_t length, 
     }
     if (!buf) buf = std::make_unique<char[]>(1u << 20);
     ssize_t n = ::pread(fd, buf.get(), std::min<std::size_t>(want, 1u << 20),
-                        static_cast<off_t>(done));
+                        static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       st = ErrnoToStatus(errno, from.string());

@@ -27,12 +27,12 @@ StatusOr<CopyDigests> CopyRange(std::filesystem::path const& from, std::uint64_t
                                 std::uint64_t length, int to_fd, std::string const& to_name,
                                 std::uint64_t max_bytes_per_second, Clock& clock);
 
-/// Appends the first `length` bytes of `from` to the open file `to_fd` (opened without
+/// Appends bytes [offset, offset + length) of `from` to the open file `to_fd` (opened without
 /// O_APPEND), in the kernel: copy_file_range(2), a reflink on filesystems that share extents,
 /// falling back to read/write where the kernel cannot. No digests (Complete reuses the parts').
 /// Errors: errno statuses naming the file; kDataLoss when `from` is shorter than `length`.
-Status AppendFileRange(std::filesystem::path const& from, std::uint64_t length, int to_fd,
-                       std::string const& to_name);
+Status AppendFileRange(std::filesystem::path const& from, std::uint64_t offset,
+                       std::uint64_t length, int to_fd, std::string const& to_name);
 
 /// Writes `data` to the open `fd` (all of it). Errors: errno status naming `name`.
 Status WriteAllFd(int fd, std::string_view data, std::string const& name);

@@ -71,10 +71,12 @@ StatusOr<UploadPtr> BeginJournaledUpload(ObjectStore& store, std::string const& 
                                          std::filesystem::path const& journal_path,
                                          UploadJournal& journal) {
   // A new upload id per call: a blind retry could leave an orphan upload behind.
+  PutOptions put = options.put;
+  put.part_size = journal.part_size;  // every part but the last has this size
   KB_ASSIGN_OR_RETURN(UploadPtr upload,
                       RetryLoop(options.retry, options.backoff, Idempotency::kNonIdempotent,
                                 "CreateMultipartUpload", ClockOf(options),
-                                [&] { return store.BeginUpload(key, options.put); }));
+                                [&] { return store.BeginUpload(key, put); }));
   journal.location = store.Describe();
   journal.key = key;
   journal.upload_id = upload->upload_id();
