@@ -5,6 +5,7 @@
 #include "agent/base/json.h"
 #include "agent/cli.h"
 #include "agent/cli_common.h"
+#include "agent/progress.h"
 #include "kube/api_client.h"
 #include "kube/kubeconfig.h"
 #include "kube/velero_backup.h"
@@ -50,7 +51,13 @@ int RunCreate(GlobalFlags const& g, CreateArgs const& a) {
   if (!client.ok()) return Fail(client.status(), true);
   auto store = uploader::OpenLocation(g.EffectiveLocation(), {});
   if (!store.ok()) return Fail(store.status(), true);
+  Progress progress("backup", Progress::StderrIsTty(), SystemClock::Instance());
+  o.progress = [&](kube::ResourceBackupProgress const& p) {
+    progress.Update(p.tarball_bytes, 0,
+                    fmt::format("{}/{} types, {} items", p.types_done, p.types_total, p.items));
+  };
   auto r = kube::RunResourceBackup(**client, **store, o, SystemClock::Instance());
+  progress.Done();
   if (!r.ok()) {
     return Fail(r.status(), r.status().code() == StatusCode::kInvalidArgument);
   }

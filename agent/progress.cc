@@ -16,7 +16,7 @@ Progress::~Progress() { Done(); }
 
 bool Progress::StderrIsTty() { return ::isatty(STDERR_FILENO) == 1; }
 
-void Progress::Update(std::uint64_t done, std::uint64_t total) {
+void Progress::Update(std::uint64_t done, std::uint64_t total, std::string_view detail) {
   if (!enabled_) return;
   std::lock_guard lock(mu_);
   auto now = clock_.Monotonic();
@@ -35,6 +35,7 @@ void Progress::Update(std::uint64_t done, std::uint64_t total) {
     auto eta = static_cast<long long>(static_cast<double>(total - done) / rate);
     line += fmt::format("  ETA {}:{:02}", eta / 60, eta % 60);
   }
+  if (!detail.empty()) line += fmt::format("  {}", detail);
   std::fprintf(stderr, "\r\033[K%s", line.c_str());
   std::fflush(stderr);
 }

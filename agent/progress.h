@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "agent/base/clock.h"
 
@@ -18,8 +19,9 @@ class Progress {
   /// `label`: what is running ("snapshot", "upload"). `enabled`: false = silent.
   Progress(std::string label, bool enabled, Clock& clock = SystemClock::Instance());
   ~Progress();
-  /// Reports `done` bytes of `total` (0 = unknown).
-  void Update(std::uint64_t done, std::uint64_t total);
+  /// Reports `done` bytes of `total` (0 = unknown), and `detail` after them when not empty
+  /// (e.g. "12/57 types, 4212 items").
+  void Update(std::uint64_t done, std::uint64_t total, std::string_view detail = {});
   /// Clears the line.
   void Done();
   /// True when stderr is a terminal.

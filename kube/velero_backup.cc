@@ -35,7 +35,14 @@ struct BackupState {
   RelatedRefs related;                             // what backed-up items refer to
   std::set<std::string> written;                   // "<gr>/<ns>/<name>" of cluster items, PVCs
   std::uint64_t items = 0;
+  int types_done = 0;
+  int types_total = 0;
   Status tar_error;
+  std::function<void(ResourceBackupProgress const&)> progress;
+  /// Reports progress, if wanted. Caller holds mu.
+  void Report() const {
+    if (progress) progress({types_done, types_total, items, tar->bytes_written()});
+  }
 };
 
 bool SkipItem(json::object const& obj) {
@@ -193,6 +200,7 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
         std::lock_guard lock(state.mu);
         Status st = WriteItem(state, r, obj, encoded);
         if (!st.ok()) state.tar_error = st;
+        state.Report();
         return st;
       });
       std::lock_guard lock(state.mu);
@@ -220,12 +228,19 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
       }
     }
   };
+  state.progress = o.progress;
+  state.types_total = static_cast<int>(plan.size());
   {
     std::vector<std::jthread> workers;
     int n = std::max(1, std::min<int>(o.parallel_lists, static_cast<int>(plan.size())));
     for (int w = 0; w < n; ++w) {
       workers.emplace_back([&] {
-        for (std::size_t i = next++; i < plan.size(); i = next++) list_one(plan[i]);
+        for (std::size_t i = next++; i < plan.size(); i = next++) {
+          list_one(plan[i]);
+          std::lock_guard lock(state.mu);
+          ++state.types_done;
+          state.Report();
+        }
       });
     }
   }

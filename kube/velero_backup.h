@@ -5,6 +5,7 @@
 // last. Spec: ../shared/spec/velero-format.md §1.2, §2, §3, §4, §6.
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -20,6 +21,14 @@
 namespace kb::kube {
 
 /// What to back up and how.
+/// How far a running backup is (for a progress line).
+struct ResourceBackupProgress {
+  int types_done = 0;   ///< resource types whose lists ended
+  int types_total = 0;  ///< resource types the backup lists
+  std::uint64_t items = 0;          ///< objects written so far
+  std::uint64_t tarball_bytes = 0;  ///< gzip bytes written so far
+};
+
 struct ResourceBackupOptions {
   /// The backup's name: the directory, metadata.name and the tarball's base name.
   std::string name;
@@ -38,6 +47,9 @@ struct ResourceBackupOptions {
   std::filesystem::path work_dir = std::filesystem::temp_directory_path();
   /// Multipart tuning of the tarball upload.
   uploader::UploadOptions upload;
+  /// Called after each written object and each finished type, from the listing threads (one
+  /// at a time); must be quick. Default: none.
+  std::function<void(ResourceBackupProgress const&)> progress;
 };
 
 /// How a backup ended. phase is "Completed", "PartiallyFailed" or "Failed".

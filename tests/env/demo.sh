@@ -10,9 +10,9 @@ say "install packages and build the test servers (cached under ~/.cache/kbackup)
 bash tests/env/install-deps.sh
 bash tests/env/build-servers.sh
 say "build kbackup"
-cmake -S . -B build -G Ninja -DKB_BUILD_TESTS=OFF -DKB_BUILD_BENCH=OFF >/dev/null
-ninja -C build -j2 kbackup
-kb=$root/build/kbackup
+cmake -S . -B build-demo -G Ninja -DKB_BUILD_TESTS=OFF -DKB_BUILD_BENCH=OFF >/dev/null
+ninja -C build-demo -j2 kbackup
+kb=$root/build-demo/kbackup
 
 envdir=$(mktemp -d /tmp/kbackup-demo.XXXXXX)
 restored_pid=

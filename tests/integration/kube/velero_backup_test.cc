@@ -356,6 +356,22 @@ TEST(VeleroBackup, IncludedAndExcludedResourcesAndLabelSelector) {
   EXPECT_GE(items, std::count(k.out.begin(), k.out.end(), '\n'));
 }
 
+TEST(VeleroBackup, CreateShowsProgressOnATerminalOnly) {
+  MinioLocation loc("velero-tty");
+  auto tty = RunKbackupOnTty({"--location", loc.url, "backup", "create", "tty-1", "--kubeconfig",
+                              RequireEnv("KB_TEST_KUBE_A_KUBECONFIG")},
+                             loc.env);
+  ASSERT_EQ(tty.exit_code, 0) << tty.out;
+  // Redrawn in place: bytes of the tarball, rate, and how many types and items are done.
+  EXPECT_NE(tty.out.find("\r\033[Kbackup: "), std::string::npos) << tty.out;
+  EXPECT_NE(tty.out.find(" types, "), std::string::npos) << tty.out;
+  EXPECT_NE(tty.out.find(" items"), std::string::npos) << tty.out;
+  auto piped = Backup(loc, "tty-2");
+  ASSERT_EQ(piped.cli.exit_code, 0) << piped.cli.err;
+  EXPECT_EQ(piped.cli.err.find("\r"), std::string::npos) << piped.cli.err;
+  EXPECT_EQ(piped.cli.err.find(" types, "), std::string::npos) << piped.cli.err;
+}
+
 TEST(VeleroBackup, ListDescribeLogsAndDeleteEveryObject) {
   MinioLocation loc("velero-cat");
   auto run = Backup(loc, "cat-1", {"--include-namespaces", "scratch"});
