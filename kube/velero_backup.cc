@@ -33,6 +33,7 @@ struct BackupState {
   std::map<std::string, std::vector<std::string>> resource_list;  // "<gv>/<Kind>" → names
   std::set<std::string> namespaces_seen;           // namespaces of backed-up items
   RelatedRefs related;                             // what backed-up items refer to
+  std::vector<BackupVolumeInfo> volumes;           // backed-up PVs bound to a claim
   std::set<std::string> written;                   // "<gr>/<ns>/<name>" of cluster items, PVCs
   std::uint64_t items = 0;
   int types_done = 0;
@@ -85,6 +86,21 @@ Status WriteItem(BackupState& state, ApiResource const& r, json::object const& o
                                                                : "priorityClassName")
                           : "";
     if (r.name == "persistentvolumeclaims" && !ref.empty()) state.related.bound_pvs.insert(ref);
+    if (r.name == "persistentvolumes" && spec != nullptr && spec->is_object()) {
+      auto const* claim = spec->get_object().if_contains("claimRef");
+      if (claim != nullptr && claim->is_object()) {
+        BackupVolumeInfo v{.pvc_namespace = JsonString(claim->get_object(), "namespace"),
+                           .pvc_name = JsonString(claim->get_object(), "name"),
+                           .pv_name = name,
+                           .reclaim_policy = JsonString(spec->get_object(),
+                                                        "persistentVolumeReclaimPolicy"),
+                           .labels = {}};
+        if (auto const* labels = md.if_contains("labels"); labels != nullptr && labels->is_object()) {
+          v.labels = labels->get_object();
+        }
+        if (!v.pvc_name.empty()) state.volumes.push_back(std::move(v));
+      }
+    }
     if (r.name == "pods" && !ref.empty()) state.related.priority_classes.insert(ref);
     if (r.name == "pods" && spec != nullptr && spec->is_object()) {
       if (auto const* volumes = spec->get_object().if_contains("volumes");
@@ -286,7 +302,8 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
                       .items = result.items,
                       .warnings = static_cast<int>(result.warnings.size()),
                       .errors = static_cast<int>(result.errors.size())};
-  KB_RETURN_IF_ERROR(WriteBackupFiles(store, meta, log, state.results, state.resource_list));
+  KB_RETURN_IF_ERROR(
+      WriteBackupFiles(store, meta, log, state.results, state.resource_list, state.volumes));
   KB_LOG(kube, info, "backup done name={} phase={} items={} tarball_bytes={} warnings={} errors={}",
          o.name, result.phase, result.items, result.tarball_bytes, result.warnings.size(),
          result.errors.size());

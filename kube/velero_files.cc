@@ -1,6 +1,7 @@
 #include "kube/velero_files.h"
 
 #include <algorithm>
+#include <tuple>
 #include <cctype>
 
 #include "agent/base/clock.h"
@@ -147,9 +148,9 @@ json::object BackupObjectJson(BackupMetadata const& m) {
                       {"completionTimestamp", FormatRfc3339(m.completed)},
                       {"expiration", FormatRfc3339(m.started + m.ttl)},
                       {"progress",
-                       json::object{{"totalItems", m.items}, {"itemsBackedUp", m.items}}},
-                      {"warnings", m.warnings},
-                      {"errors", m.errors}};
+                       json::object{{"totalItems", m.items}, {"itemsBackedUp", m.items}}}};
+  if (m.warnings != 0) status["warnings"] = m.warnings;  // omitempty, as Velero writes them
+  if (m.errors != 0) status["errors"] = m.errors;
   if (m.phase == "Failed") status["failureReason"] = "see the backup's results and logs";
   return json::object{
       {"apiVersion", "velero.io/v1"},
@@ -165,7 +166,8 @@ json::object BackupObjectJson(BackupMetadata const& m) {
 
 Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta,
                         BackupLog const& log, BackupResults const& results,
-                        std::map<std::string, std::vector<std::string>> resource_list) {
+                        std::map<std::string, std::vector<std::string>> resource_list,
+                        std::vector<BackupVolumeInfo> volumes) {
   uploader::PutOptions gz;
   gz.content_type = "application/gzip";
   auto put_gz = [&](std::string const& file, std::string const& text) -> Status {
@@ -187,7 +189,23 @@ Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta
   KB_RETURN_IF_ERROR(put_json_gz("-volumesnapshots.json.gz", nullptr));
   KB_RETURN_IF_ERROR(put_json_gz("-podvolumebackups.json.gz", nullptr));
   KB_RETURN_IF_ERROR(put_json_gz("-itemoperations.json.gz", json::array()));
-  KB_RETURN_IF_ERROR(put_json_gz("-volumeinfo.json.gz", json::array()));
+  std::sort(volumes.begin(), volumes.end(), [](BackupVolumeInfo const& a, BackupVolumeInfo const& b) {
+    return std::tie(a.pvc_namespace, a.pvc_name) < std::tie(b.pvc_namespace, b.pvc_name);
+  });
+  json::array infos;
+  for (BackupVolumeInfo const& v : volumes) {
+    infos.push_back(json::object{
+        {"pvcName", v.pvc_name},
+        {"pvcNamespace", v.pvc_namespace},
+        {"pvName", v.pv_name},
+        {"snapshotDataMoved", false},
+        {"preserveLocalSnapshot", false},
+        {"skipped", true},
+        {"skippedReason", "kbackup backs up resources only: no volume snapshot or file system "
+                          "backup was taken;"},
+        {"pvInfo", json::object{{"reclaimPolicy", v.reclaim_policy}, {"labels", v.labels}}}});
+  }
+  KB_RETURN_IF_ERROR(put_json_gz("-volumeinfo.json.gz", infos));
   uploader::PutOptions js;
   js.content_type = "application/json";
   return store.Put(BackupKey(meta.name, "velero-backup.json"),

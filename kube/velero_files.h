@@ -77,16 +77,27 @@ struct BackupMetadata {
   int errors = 0;
 };
 
+/// One entry of <name>-volumeinfo.json.gz (Velero's BackupVolumeInfo) for a backed-up PV bound
+/// to a claim: kbackup takes no volume data, so every volume is recorded as skipped, which
+/// restores the PV and its claim as Velero's own "no snapshot" path does.
+struct BackupVolumeInfo {
+  std::string pvc_namespace, pvc_name;  ///< the PV's claimRef
+  std::string pv_name;
+  std::string reclaim_policy;  ///< spec.persistentVolumeReclaimPolicy
+  json::object labels;         ///< the PV's labels
+};
+
 /// The Backup object (velero.io/v1) for velero-backup.json.
 json::object BackupObjectJson(BackupMetadata const& m);
 
 /// Writes, under backups/<name>/: the logs, the resource list, the results, the (empty)
-/// volume snapshot, pod volume backup, item operation and volume info lists, each gzip'd JSON
-/// as Velero writes it, then velero-backup.json last.
+/// volume snapshot, pod volume backup and item operation lists, the volume infos of `volumes`
+/// (sorted by claim), each gzip'd JSON as Velero writes it, then velero-backup.json last.
 /// Errors: the store's; velero-backup.json is not written when an earlier file failed.
 Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta,
                         BackupLog const& log, BackupResults const& results,
-                        std::map<std::string, std::vector<std::string>> resource_list);
+                        std::map<std::string, std::vector<std::string>> resource_list,
+                        std::vector<BackupVolumeInfo> volumes = {});
 
 /// Writes one object of type `r` into the backup.
 using ItemWriter = std::function<Status(ApiResource const&, json::object const&)>;

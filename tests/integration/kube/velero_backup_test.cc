@@ -131,6 +131,30 @@ TEST(VeleroBackup, LayoutIsVelerosFileByFile) {
   EXPECT_TRUE(list.contains("v1/Namespace"));
   EXPECT_EQ(GunzipForTest(loc.Read("backups/layout/layout-volumesnapshots.json.gz")), "null\n");
   EXPECT_EQ(GunzipForTest(loc.Read("backups/layout/layout-itemoperations.json.gz")), "[]\n");
+  // One volume info per backed-up PV bound to a claim, sorted by claim, each skipped (no volume
+  // data), with the PV's reclaim policy and labels; the unbound pv-spare has none.
+  json::value infos_value =
+      json::parse(GunzipForTest(loc.Read("backups/layout/layout-volumeinfo.json.gz")));
+  auto const& infos = infos_value.as_array();
+  ASSERT_EQ(infos.size(), 3u) << json::serialize(infos_value);
+  std::vector<std::string> claims;
+  for (auto const& i : infos) {
+    auto const& o = i.as_object();
+    claims.push_back(JsonString(o, "pvcNamespace") + "/" + JsonString(o, "pvcName") + "=" +
+                     JsonString(o, "pvName"));
+    EXPECT_TRUE(o.at("skipped").as_bool());
+    EXPECT_FALSE(o.at("snapshotDataMoved").as_bool());
+    EXPECT_FALSE(JsonString(o, "skippedReason").empty());
+  }
+  EXPECT_EQ(claims, (std::vector<std::string>{"billing/ledger=pv-billing-ledger",
+                                              "shop/data-db-0=pv-shop-db-0",
+                                              "shop/web-data=pv-shop-web-data"}));
+  auto const& pv_info = infos[2].as_object().at("pvInfo").as_object();
+  EXPECT_EQ(JsonString(pv_info, "reclaimPolicy"), "Retain");
+  EXPECT_EQ(JsonString(pv_info.at("labels").as_object(), "app"), "web");
+  // Zero counts are left out of the status, as Velero leaves them out (omitempty).
+  EXPECT_FALSE(st.contains("warnings"));
+  EXPECT_FALSE(st.contains("errors"));
   auto results = json::parse(GunzipForTest(loc.Read("backups/layout/layout-results.gz")));
   EXPECT_TRUE(results.as_object().at("errors").as_object().empty());
   std::string logs = GunzipForTest(loc.Read("backups/layout/layout-logs.gz"));
