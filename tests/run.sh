@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: install packages, build the Go test servers (cached
-# under ~/.cache/kbackup), build kbackup, start real etcd/MinIO/kube-apiserver on loopback, run
-# unit and integration tests, then the same suite again under ASan+UBSan.
+# under ~/.cache/kbackup), build kbackup, start real etcd/MinIO/kube-apiserver/Velero on loopback,
+# run unit and integration tests, then the same suite again under ASan+UBSan.
 # Usage: tests/run.sh            (everything)
 #        KB_SKIP_SANITIZE=1 tests/run.sh   (skip the ASan+UBSan pass, for quick local runs)
 set -euo pipefail
@@ -16,9 +16,11 @@ bash tests/env/install-deps.sh
 stamp "build test servers (cached)"
 bash tests/env/build-servers.sh
 if [ -f tests/env/kube/build.sh ]; then bash tests/env/kube/build.sh; fi
+bash tests/env/velero/build.sh
 
 envdir=$(mktemp -d /tmp/kbackup-test-env.XXXXXX)
 cleanup() {
+  bash tests/env/velero/down.sh "$envdir" b >/dev/null 2>&1 || true
   bash tests/env/down.sh "$envdir" >/dev/null 2>&1 || true
   for c in a b; do
     [ -f tests/env/kube/down.sh ] && bash tests/env/kube/down.sh "$envdir/kube" "$c" >/dev/null 2>&1 || true
@@ -50,6 +52,10 @@ if [ -f tests/env/kube/up.sh ]; then
   done
   stamp "load the kube fixtures into cluster a"
   bash tests/env/kube/load-fixtures.sh "$KB_TEST_KUBE_A_KUBECONFIG" >/dev/null
+  stamp "start a Velero server on cluster b"
+  bash tests/env/velero/up.sh "$envdir" b --prefix velero-dr
+  # shellcheck disable=SC1091
+  source "$envdir/velero-b/env.sh"
 fi
 
 run_suite build-ci
