@@ -22,6 +22,10 @@ MinioLocation::MinioLocation(std::string const& what) {
         "?endpoint=" + RequireEnv("KB_TEST_S3_ENDPOINT") + "&region=us-east-1&path_style=true";
   env = {"AWS_ACCESS_KEY_ID=" + RequireEnv("KB_TEST_S3_ACCESS_KEY"),
          "AWS_SECRET_ACCESS_KEY=" + RequireEnv("KB_TEST_S3_SECRET_KEY")};
+  store = OpenMinioLocation(url);
+}
+
+std::unique_ptr<uploader::ObjectStore> OpenMinioLocation(std::string const& url) {
   uploader::LocationOptions lo;
   uploader::AwsCredentials creds;
   creds.access_key_id = RequireEnv("KB_TEST_S3_ACCESS_KEY");
@@ -29,8 +33,8 @@ MinioLocation::MinioLocation(std::string const& what) {
   creds.source = "test";
   lo.credentials = creds;
   auto s = uploader::OpenLocation(url, lo);
-  EXPECT_TRUE(s.ok()) << s.status().message();
-  if (s.ok()) store = std::move(*s);
+  EXPECT_TRUE(s.ok()) << url << ": " << s.status().message();
+  return s.ok() ? std::move(*s) : nullptr;
 }
 
 std::string MinioLocation::Read(std::string const& key) const {

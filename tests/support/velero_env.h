@@ -25,6 +25,10 @@ struct MinioLocation {
   std::vector<std::string> Keys(std::string const& prefix = "") const;
 };
 
+/// The kbackup location `url` on the test MinIO, opened with the test env's keys; null (and a
+/// test failure) when it does not open.
+std::unique_ptr<uploader::ObjectStore> OpenMinioLocation(std::string const& url);
+
 /// Runs kubectl of the test env against cluster "A" or "B".
 CommandResult Kubectl(std::string const& cluster, std::vector<std::string> const& args);
 

@@ -12,32 +12,12 @@ d=$1/$2
 purge=0
 [ "${3:-}" = "--purge" ] && purge=1
 grace=${KB_KUBE_STOP_GRACE:-15}
+# shellcheck source=../lib/stop.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/stop.sh"
 
-stop() { # pidfile comm-substring
-  local f=$1 want=$2 p i
-  [ -f "$f" ] || return 0
-  p=$(cat "$f" 2>/dev/null)
-  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null \
-     && tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q -- "$want"; then
-    kill -TERM "$p" 2>/dev/null
-    for i in $(seq 1 $((grace * 10))); do
-      kill -0 "$p" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$p" 2>/dev/null; then
-      echo "down.sh: $want (pid $p) still alive after ${grace}s, sending KILL" >&2
-      kill -KILL "$p" 2>/dev/null
-      sleep 0.2
-    fi
-    echo "down.sh: stopped $want (pid $p)" >&2
-  fi
-  rm -f "$f"
-}
-
-[ -d "$d" ] || { echo "down.sh: $d does not exist; nothing to stop" >&2; exit 0; }
-stop "$d/kube-controller-manager.pid" kube-controller-manager
-stop "$d/kube-apiserver.pid" kube-apiserver
-stop "$d/etcd.pid" etcd
+stop_pidfile "$d/kube-controller-manager.pid" kube-controller-manager "$grace" down.sh
+stop_pidfile "$d/kube-apiserver.pid" kube-apiserver "$grace" down.sh
+stop_pidfile "$d/etcd.pid" etcd "$grace" down.sh
 if [ "$purge" = 1 ]; then
   rm -rf "$d"
   echo "down.sh: removed $d" >&2

@@ -13,30 +13,16 @@ d=$1/velero-$2
 purge=0
 [ "${3:-}" = "--purge" ] && purge=1
 grace=${KB_VELERO_STOP_GRACE:-15}
+# shellcheck source=../lib/stop.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/stop.sh"
 
 [ -d "$d" ] || { echo "velero/down.sh: $d does not exist; nothing to stop" >&2; exit 0; }
-if [ -f "$d/pid" ]; then
-  p=$(cat "$d/pid" 2>/dev/null)
-  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null \
-     && tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q -- ' server .*--namespace '; then
-    kill -TERM "$p" 2>/dev/null
-    for _ in $(seq 1 $((grace * 10))); do
-      kill -0 "$p" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$p" 2>/dev/null; then
-      echo "velero/down.sh: velero server (pid $p) still alive after ${grace}s, sending KILL" >&2
-      kill -KILL "$p" 2>/dev/null
-      sleep 0.2
-    fi
-    echo "velero/down.sh: stopped velero server (pid $p)" >&2
-  fi
-  # up.sh starts the server with setsid: its pid is the process group of the plugins.
-  if [ -n "$p" ] && pgrep -g "$p" >/dev/null 2>&1; then
-    kill -KILL -- "-$p" 2>/dev/null || true
-    echo "velero/down.sh: killed leftover plugin processes of group $p" >&2
-  fi
-  rm -f "$d/pid"
+p=$(cat "$d/pid" 2>/dev/null || true)
+stop_pidfile "$d/pid" ' server .*--namespace ' "$grace" velero/down.sh "velero server"
+# up.sh starts the server with setsid: its pid is the process group of the plugins.
+if [ -n "$p" ] && pgrep -g "$p" >/dev/null 2>&1; then
+  kill -KILL -- "-$p" 2>/dev/null || true
+  echo "velero/down.sh: killed leftover plugin processes of group $p" >&2
 fi
 rm -f "$d/env.sh"
 if [ "$purge" = 1 ]; then

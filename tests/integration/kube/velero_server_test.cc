@@ -12,7 +12,6 @@
 #include "agent/base/chunk_sink.h"
 #include "agent/base/json.h"
 #include "tests/support/velero_env.h"
-#include "uploader/location.h"
 
 namespace kb::testing {
 namespace {
@@ -46,17 +45,10 @@ std::string WaitForField(std::string const& kind, std::string const& name,
 
 /// The object `key` of the Velero storage location (its prefix), or "" with a test failure.
 std::string ReadFromBackupLocation(std::string const& key) {
-  uploader::LocationOptions lo;
-  uploader::AwsCredentials creds;
-  creds.access_key_id = RequireEnv("KB_TEST_S3_ACCESS_KEY");
-  creds.secret_access_key = Secret<std::string>(RequireEnv("KB_TEST_S3_SECRET_KEY"));
-  creds.source = "test";
-  lo.credentials = creds;
-  auto store = uploader::OpenLocation(RequireEnv("KB_TEST_VELERO_B_LOCATION"), lo);
-  EXPECT_TRUE(store.ok()) << store.status().message();
-  if (!store.ok()) return "";
+  auto store = OpenMinioLocation(RequireEnv("KB_TEST_VELERO_B_LOCATION"));
+  if (store == nullptr) return "";
   CollectingSink sink;
-  Status st = (*store)->Read(key, {}, sink);
+  Status st = store->Read(key, {}, sink);
   EXPECT_TRUE(st.ok()) << key << ": " << st.message();
   return sink.data();
 }
