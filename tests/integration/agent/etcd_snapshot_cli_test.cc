@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <thread>
 
 #include "tests/support/etcd_env.h"
 #include "tests/support/test_env.h"
@@ -164,6 +166,46 @@ TEST_P(EtcdSnapshotCli, RestoreDryRunChangesNothing) {
   EXPECT_TRUE(fs::exists(data_dir / "marker"));
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 3)
       << "dry run created files";
+}
+
+TEST_P(EtcdSnapshotCli, KeepLocalPrunesOldCopiesOnlyAfterANewerOneCompleted) {
+  TempDir dir;
+  std::string loc = S3Location(UniquePrefix("keep"));
+  auto local_names = [&] {
+    std::set<std::string> names;
+    for (auto const& e : fs::directory_iterator(dir.path())) {
+      std::string f = e.path().filename().string();
+      if (f.ends_with(".db.zst")) names.insert(f.substr(0, f.size() - 7));
+    }
+    return names;
+  };
+  std::vector<std::string> taken;
+  for (int i = 0; i < 3; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::seconds(1));  // names stamp seconds
+    auto snap = Snapshot(loc, dir.path(), {"--keep-local", "2"});
+    taken.emplace_back(snap["name"].as_string());
+  }
+  // The two newest stay (data and manifest); the oldest is gone, locally only.
+  EXPECT_EQ(local_names(), (std::set<std::string>{taken[1], taken[2]}));
+  EXPECT_FALSE(fs::exists(fs::path(dir.path()) / (taken[0] + ".manifest.json")));
+  auto list = RunKbackup({"--output", "json", "--location", loc, "etcd", "list"}, S3Env());
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(ParseOut(list).as_array().size(), 3u) << "the location keeps all three";
+
+  // A snapshot that does not complete (its upload is refused) prunes nothing, even with
+  // --keep-local 1: the two earlier copies stay beside the new local one.
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::vector<std::string> args{"--location", loc, "etcd", "snapshot", "--cluster-name", "test",
+                                "--node-name", "n1", "--snapshot-dir", dir.path(),
+                                "--keep-local", "1"};
+  auto flags = server_.KbackupFlags();
+  args.insert(args.end(), flags.begin(), flags.end());
+  auto failed = RunKbackup(args, {"AWS_ACCESS_KEY_ID=" + RequireEnv("KB_TEST_S3_ACCESS_KEY"),
+                                  "AWS_SECRET_ACCESS_KEY=wrong-secret"});
+  EXPECT_EQ(failed.exit_code, 1) << failed.err;
+  auto after = local_names();
+  EXPECT_EQ(after.size(), 3u);
+  EXPECT_TRUE(after.count(taken[1]) && after.count(taken[2]));
 }
 
 INSTANTIATE_TEST_SUITE_P(RealEtcd, EtcdSnapshotCli, ::testing::Values("ETCD34", "ETCD36"));
