@@ -52,10 +52,12 @@ int RunCreate(GlobalFlags const& g, CreateArgs const& a) {
   auto store = uploader::OpenLocation(g.EffectiveLocation(), {});
   if (!store.ok()) return Fail(store.status(), true);
   Progress progress("backup", Progress::StderrIsTty(), SystemClock::Instance());
-  o.progress = [&](kube::ResourceBackupProgress const& p) {
-    progress.Update(p.tarball_bytes, 0,
-                    fmt::format("{}/{} types, {} items", p.types_done, p.types_total, p.items));
-  };
+  if (Progress::StderrIsTty()) {  // no per-object callback when nobody sees it
+    o.progress = [&](kube::ResourceBackupProgress const& p) {
+      progress.Update(p.tarball_bytes, 0,
+                      fmt::format("{}/{} types, {} items", p.types_done, p.types_total, p.items));
+    };
+  }
   auto r = kube::RunResourceBackup(**client, **store, o, SystemClock::Instance());
   progress.Done();
   if (!r.ok()) {

@@ -48,6 +48,10 @@ bool BackupScope::NamespaceIncluded(std::string const& ns) const {
                      [&](std::string const& p) { return Glob(p, ns); });
 }
 
+bool BackupScope::IncludedResourcesTake(ApiResource const& r) const {
+  return included_resources.empty() || AnyMatches(included_resources, r);
+}
+
 bool BackupScope::ListsClusterScoped() const {
   if (include_cluster_resources) return *include_cluster_resources;
   return TakesEveryNamespace();
@@ -82,10 +86,7 @@ std::vector<ApiResource> PlanResources(DiscoveryResult const& discovery, BackupS
     if (kAlwaysExcluded.count(r.GroupResource())) continue;
     if (kCohabiting.count(r.name) && !cohabiting_seen.insert(r.name).second) continue;
     bool is_namespaces = r.group.empty() && r.name == "namespaces";
-    if (!scope.included_resources.empty() && !AnyMatches(scope.included_resources, r) &&
-        !is_namespaces) {
-      continue;
-    }
+    if (!is_namespaces && !scope.IncludedResourcesTake(r)) continue;
     if (AnyMatches(scope.excluded_resources, r)) continue;
     if (!r.namespaced && !is_namespaces && !scope.ListsClusterScoped()) continue;
     plan.push_back(r);

@@ -35,6 +35,8 @@ struct BackupScope {
   bool IncludesWildcard() const;
   /// True when `ns` passes the include and exclude globs.
   bool NamespaceIncluded(std::string const& ns) const;
+  /// True when the included_resources list takes `r` (empty: every type).
+  bool IncludedResourcesTake(ApiResource const& r) const;
   /// True when cluster-scoped types are listed directly (not only as related items).
   bool ListsClusterScoped() const;
 };

@@ -28,10 +28,8 @@ namespace fs = std::filesystem;
 struct BackupState {
   std::mutex mu;
   VeleroTarWriter* tar = nullptr;
-  BackupLog* log = nullptr;
   BackupResults results;
   std::map<std::string, std::vector<std::string>> resource_list;  // "<gv>/<Kind>" → names
-  std::set<std::string> namespaces_seen;           // namespaces of backed-up items
   RelatedRefs related;                             // what backed-up items refer to
   std::vector<BackupVolumeInfo> volumes;           // backed-up PVs bound to a claim
   std::set<std::string> written;                   // "<gr>/<ns>/<name>" of cluster items, PVCs
@@ -58,13 +56,56 @@ bool SkipItem(json::object const& obj) {
          JsonString(labels->get_object(), "velero.io/exclude-from-backup") == "true";
 }
 
+/// Notes what a backed-up core item refers to (for BackupRelatedItems) and the volume info of
+/// a PV bound to a claim. Caller holds state.mu.
+void NoteReferences(BackupState& state, ApiResource const& r, json::object const& obj,
+                    std::string const& ns, std::string const& name) {
+  if (!r.group.empty()) return;
+  if (r.name == "serviceaccounts") {
+    state.related.service_accounts.insert(ns + "/" + name);
+    return;
+  }
+  auto const* spec_value = obj.if_contains("spec");
+  if (spec_value == nullptr || !spec_value->is_object()) return;
+  json::object const& spec = spec_value->get_object();
+  if (r.name == "persistentvolumeclaims") {
+    std::string pv = JsonString(spec, "volumeName");
+    if (!pv.empty()) state.related.bound_pvs.insert(pv);
+  } else if (r.name == "persistentvolumes") {
+    auto const* claim = spec.if_contains("claimRef");
+    if (claim == nullptr || !claim->is_object()) return;
+    BackupVolumeInfo v{.pvc_namespace = JsonString(claim->get_object(), "namespace"),
+                       .pvc_name = JsonString(claim->get_object(), "name"),
+                       .pv_name = name,
+                       .reclaim_policy = JsonString(spec, "persistentVolumeReclaimPolicy"),
+                       .labels = {}};
+    if (v.pvc_name.empty()) return;
+    auto const* labels = obj.at("metadata").as_object().if_contains("labels");
+    if (labels != nullptr && labels->is_object()) v.labels = labels->get_object();
+    state.volumes.push_back(std::move(v));
+  } else if (r.name == "pods") {
+    std::string priority_class = JsonString(spec, "priorityClassName");
+    if (!priority_class.empty()) state.related.priority_classes.insert(priority_class);
+    auto const* volumes = spec.if_contains("volumes");
+    if (volumes == nullptr || !volumes->is_array()) return;
+    for (auto const& v : volumes->get_array()) {
+      auto const* claim = v.is_object() ? v.get_object().if_contains("persistentVolumeClaim")
+                                        : nullptr;
+      if (claim == nullptr || !claim->is_object()) continue;
+      std::string claim_name = JsonString(claim->get_object(), "claimName");
+      if (!claim_name.empty()) state.related.pod_claims.insert(ns + "/" + claim_name);
+    }
+  }
+}
+
 /// Writes one object (both copies) into the tarball and the indexes. Caller holds state.mu.
 Status WriteItem(BackupState& state, ApiResource const& r, json::object const& obj,
                  std::string const& encoded) {
   auto const& md = obj.at("metadata").as_object();
   std::string name = JsonString(md, "name");
   std::string ns = r.namespaced ? JsonString(md, "namespace") : "";
-  bool const may_be_related = !r.namespaced || (r.group.empty() && r.name == "persistentvolumeclaims");
+  bool const may_be_related =
+      !r.namespaced || (r.group.empty() && r.name == "persistentvolumeclaims");
   if (may_be_related && !state.written.insert(r.GroupResource() + "/" + ns + "/" + name).second) {
     return OkStatus();  // already in the backup (listed and also related)
   }
@@ -77,45 +118,7 @@ Status WriteItem(BackupState& state, ApiResource const& r, json::object const& o
                                                                              : ns + "/" + name);
   ++state.items;
   state.related.backed_up_types.insert(r.GroupResource());
-  if (!ns.empty()) state.namespaces_seen.insert(ns);
-  if (r.group.empty()) {
-    auto const* spec = obj.if_contains("spec");
-    std::string ref = spec != nullptr && spec->is_object()
-                          ? JsonString(spec->get_object(), r.name == "persistentvolumeclaims"
-                                                               ? "volumeName"
-                                                               : "priorityClassName")
-                          : "";
-    if (r.name == "persistentvolumeclaims" && !ref.empty()) state.related.bound_pvs.insert(ref);
-    if (r.name == "persistentvolumes" && spec != nullptr && spec->is_object()) {
-      auto const* claim = spec->get_object().if_contains("claimRef");
-      if (claim != nullptr && claim->is_object()) {
-        BackupVolumeInfo v{.pvc_namespace = JsonString(claim->get_object(), "namespace"),
-                           .pvc_name = JsonString(claim->get_object(), "name"),
-                           .pv_name = name,
-                           .reclaim_policy = JsonString(spec->get_object(),
-                                                        "persistentVolumeReclaimPolicy"),
-                           .labels = {}};
-        if (auto const* labels = md.if_contains("labels"); labels != nullptr && labels->is_object()) {
-          v.labels = labels->get_object();
-        }
-        if (!v.pvc_name.empty()) state.volumes.push_back(std::move(v));
-      }
-    }
-    if (r.name == "pods" && !ref.empty()) state.related.priority_classes.insert(ref);
-    if (r.name == "pods" && spec != nullptr && spec->is_object()) {
-      if (auto const* volumes = spec->get_object().if_contains("volumes");
-          volumes != nullptr && volumes->is_array()) {
-        for (auto const& v : volumes->get_array()) {
-          auto const* claim = v.is_object() ? v.get_object().if_contains("persistentVolumeClaim")
-                                            : nullptr;
-          if (claim == nullptr || !claim->is_object()) continue;
-          std::string claim_name = JsonString(claim->get_object(), "claimName");
-          if (!claim_name.empty()) state.related.pod_claims.insert(ns + "/" + claim_name);
-        }
-      }
-    }
-    if (r.name == "serviceaccounts") state.related.service_accounts.insert(ns + "/" + name);
-  }
+  NoteReferences(state, r, obj, ns, name);
   return OkStatus();
 }
 
@@ -132,7 +135,6 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
   result.started = clock.Now();
   BackupLog log(clock, o.name, o.velero_namespace);
   BackupState state;
-  state.log = &log;
   log.Info("Starting backup", {{"server", client.server()}});
 
   // The tarball: written into a local staging file and uploaded as it grows.
@@ -178,6 +180,10 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
     }
   }
 
+  // Plain namespace names: one LIST each; a glob among them: one LIST cluster-wide, filtered.
+  bool const namespace_globs =
+      std::any_of(scope.included_namespaces.begin(), scope.included_namespaces.end(),
+                  [](std::string const& n) { return n.find_first_of("*?[") != std::string::npos; });
   // Lists run in parallel; every page's objects go straight into the tarball.
   std::atomic<std::size_t> next{0};
   // Once the API server stayed unreachable through a LIST's retries, the types not yet listed
@@ -191,12 +197,7 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
       return;
     }
     std::vector<std::string> namespaces{""};
-    // Plain namespace names: one LIST each; a glob among them: one LIST cluster-wide, filtered.
-    bool globs = std::any_of(scope.included_namespaces.begin(), scope.included_namespaces.end(),
-                             [](std::string const& n) {
-                               return n.find_first_of("*?[") != std::string::npos;
-                             });
-    if (r.namespaced && !globs) namespaces = scope.included_namespaces;
+    if (r.namespaced && !namespace_globs) namespaces = scope.included_namespaces;
     if (namespaces.empty()) namespaces = {""};
     for (auto const& ns : namespaces) {
       ListRequest req;

@@ -1,8 +1,8 @@
 #include "kube/velero_files.h"
 
 #include <algorithm>
-#include <tuple>
 #include <cctype>
+#include <tuple>
 
 #include "agent/base/clock.h"
 #include "kube/lister.h"
@@ -189,9 +189,10 @@ Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta
   KB_RETURN_IF_ERROR(put_json_gz("-volumesnapshots.json.gz", nullptr));
   KB_RETURN_IF_ERROR(put_json_gz("-podvolumebackups.json.gz", nullptr));
   KB_RETURN_IF_ERROR(put_json_gz("-itemoperations.json.gz", json::array()));
-  std::sort(volumes.begin(), volumes.end(), [](BackupVolumeInfo const& a, BackupVolumeInfo const& b) {
-    return std::tie(a.pvc_namespace, a.pvc_name) < std::tie(b.pvc_namespace, b.pvc_name);
-  });
+  std::sort(volumes.begin(), volumes.end(),
+            [](BackupVolumeInfo const& a, BackupVolumeInfo const& b) {
+              return std::tie(a.pvc_namespace, a.pvc_name) < std::tie(b.pvc_namespace, b.pvc_name);
+            });
   json::array infos;
   for (BackupVolumeInfo const& v : volumes) {
     infos.push_back(json::object{
@@ -243,13 +244,7 @@ Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,
   // Velero's pod action: a selected Pod brings its claims, whatever their labels, when the
   // resource filters take PVCs (the claim's namespace is the Pod's, so it is included).
   ApiResource const* pvc = wanted("persistentvolumeclaims");
-  bool const pvcs_included =
-      pvc != nullptr && (scope.included_resources.empty() ||
-                         std::any_of(scope.included_resources.begin(),
-                                     scope.included_resources.end(), [&](std::string const& p) {
-                                       return ResourceNameMatches(*pvc, p);
-                                     }));
-  if (selective && pvcs_included) {
+  if (selective && pvc != nullptr && scope.IncludedResourcesTake(*pvc)) {
     for (auto const& claim : refs.pod_claims) {
       auto slash = claim.find('/');
       KB_RETURN_IF_ERROR(fetch(*pvc, claim.substr(0, slash), claim.substr(slash + 1)));

@@ -9,6 +9,7 @@
 
 #include "agent/base/chunk_sink.h"
 #include "kube/velero_tar.h"
+#include "uploader/download.h"
 #include "uploader/location.h"
 
 namespace kb::testing {
@@ -38,10 +39,13 @@ std::unique_ptr<uploader::ObjectStore> OpenMinioLocation(std::string const& url)
 }
 
 std::string MinioLocation::Read(std::string const& key) const {
-  CollectingSink sink;
-  Status st = store->Read(key, {}, sink);
-  EXPECT_TRUE(st.ok()) << key << ": " << st.message();
-  return sink.data();
+  return ReadObjectForTest(*store, key);
+}
+
+std::string ReadObjectForTest(uploader::ObjectStore& store, std::string const& key) {
+  auto text = uploader::ReadObjectToString(store, key);
+  EXPECT_TRUE(text.ok()) << store.Describe() << " " << key << ": " << text.status().message();
+  return text.ok() ? *text : "";
 }
 
 std::vector<std::string> MinioLocation::Keys(std::string const& prefix) const {

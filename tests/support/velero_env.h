@@ -29,6 +29,9 @@ struct MinioLocation {
 /// test failure) when it does not open.
 std::unique_ptr<uploader::ObjectStore> OpenMinioLocation(std::string const& url);
 
+/// The object `key` of `store`; "" and a test failure when it cannot be read.
+std::string ReadObjectForTest(uploader::ObjectStore& store, std::string const& key);
+
 /// Runs kubectl of the test env against cluster "A" or "B".
 CommandResult Kubectl(std::string const& cluster, std::vector<std::string> const& args);
 

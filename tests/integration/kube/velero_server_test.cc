@@ -9,7 +9,6 @@
 #include <sstream>
 #include <thread>
 
-#include "agent/base/chunk_sink.h"
 #include "agent/base/json.h"
 #include "tests/support/velero_env.h"
 
@@ -46,11 +45,7 @@ std::string WaitForField(std::string const& kind, std::string const& name,
 /// The object `key` of the Velero storage location (its prefix), or "" with a test failure.
 std::string ReadFromBackupLocation(std::string const& key) {
   auto store = OpenMinioLocation(RequireEnv("KB_TEST_VELERO_B_LOCATION"));
-  if (store == nullptr) return "";
-  CollectingSink sink;
-  Status st = store->Read(key, {}, sink);
-  EXPECT_TRUE(st.ok()) << key << ": " << st.message();
-  return sink.data();
+  return store == nullptr ? "" : ReadObjectForTest(*store, key);
 }
 
 /// Deletes the Services of earlier runs' restored namespaces in cluster b: a fixture Service
