@@ -11,22 +11,20 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# shellcheck source=lib.sh
+. bench/lib.sh
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(256 1024)
 runs=${RUNS:-3}
 
 bash tests/env/install-deps.sh >/dev/null
 bash tests/env/build-servers.sh >/dev/null
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DKB_BUILD_TESTS=OFF -DKB_BUILD_BENCH=OFF >/dev/null
-ninja -C build-bench -j2 kbackup >/dev/null
-kb=$root/build-bench/kbackup
+kb=$(build_bench_kbackup)
 aws=/usr/bin/aws
 
 work=$(mktemp -d /tmp/kbackup-bench.XXXXXX)
 cleanup() { bash tests/env/down.sh "$work/env" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-now() { date +%s.%N; }
 # CPU-seconds (user + system) a running process has used so far.
 proc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
 # CPU-seconds of a finished command from /usr/bin/time -f '%U %S' output.
@@ -87,9 +85,8 @@ for size in "${sizes[@]}"; do
   printf '| %d MiB (dbSize %d MiB) | %.2f s | %.2f s | %.2f s | %.2f | %.2f | %d MiB |\n' \
     "$size" $((dbsize / 1048576)) "$a" "$b" "$c" "$(echo "$c / $a" | bc -l)" \
     "$(echo "$b / $c" | bc -l)" $((r / 1024))
-  med() { printf '%s\n' "$@" | median; }
-  ac=$(med "${a_client[@]}") ae=$(med "${a_etcd[@]}")
-  cc=$(med "${c_client[@]}") ce=$(med "${c_etcd[@]}") cm=$(med "${c_minio[@]}")
+  ac=$(median_of "${a_client[@]}") ae=$(median_of "${a_etcd[@]}")
+  cc=$(median_of "${c_client[@]}") ce=$(median_of "${c_etcd[@]}") cm=$(median_of "${c_minio[@]}")
   cpu_rows+=("$(printf '| %d MiB | %.2f + %.2f = %.2f | %.2f | %.2f + %.2f + %.2f = %.2f | %.2f |' \
     "$size" "$ac" "$ae" "$(echo "$ac + $ae" | bc)" "$(echo "$nproc * $a" | bc)" \
     "$cc" "$ce" "$cm" "$(echo "$cc + $ce + $cm" | bc)" "$(echo "$nproc * $c" | bc)")")

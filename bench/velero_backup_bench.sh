@@ -12,6 +12,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+# shellcheck source=lib.sh
+. bench/lib.sh
 sizes=("$@"); [ ${#sizes[@]} -gt 0 ] || sizes=(10x100 100x100)
 runs=${RUNS:-3}
 
@@ -19,9 +21,7 @@ bash tests/env/install-deps.sh >/dev/null
 bash tests/env/build-servers.sh minio >/dev/null
 kube_bin=$(bash tests/env/kube/build.sh | tail -1)
 kubectl=$kube_bin/kubectl
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DKB_BUILD_TESTS=OFF -DKB_BUILD_BENCH=OFF >/dev/null
-ninja -C build-bench -j2 kbackup >/dev/null
-kb=$root/build-bench/kbackup
+kb=$(build_bench_kbackup)
 
 work=$(mktemp -d /tmp/kbackup-vbench.XXXXXX)
 cleanup() {
@@ -30,8 +30,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-now() { date +%s.%N; }
 
 bash tests/env/up.sh "$work/env" minio >/dev/null
 # shellcheck disable=SC1091
