@@ -84,7 +84,7 @@ build_etcd36() {
   )
   # go build names binaries after the last path element that is not a major version: v3 -> server.
   mv "$tmp/bin/server" "$tmp/bin/etcd"
-  "$tmp/bin/etcd" --version | head -1 >&2
+  "$tmp/bin/etcd" --version | sed -n 1p >&2  # sed reads it all: no SIGPIPE under pipefail
   echo "$stamp" > "$tmp/bin/.stamp"
   rm -rf "$out"
   mv "$tmp/bin" "$out"
