@@ -18,14 +18,23 @@ int RunCli(int argc, char** argv) {
       "  KBACKUP_SNAPSHOT_DIR (local snapshots, else /var/lib/kbackup/snapshots),\n"
       "  KBACKUP_ETCD_PASSWORD (with --etcd-user), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,\n"
       "  AWS_SESSION_TOKEN, AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE (s3:// locations),\n"
-      "  KUBECONFIG (backup create).");
+      "  KUBECONFIG (backup create).\n"
+      "Global flags (--location, -o/--output, -v/--verbose) go before or after any verb.");
   GlobalFlags global;
   app.add_option("--location", global.location,
                  "Backup location URL: file:///ABS/PATH or "
-                 "s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path_style=true&ca_file=PATH");
+                 "s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path_style=true&ca_file=PATH")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("-o,--output", global.output, "Result format on stdout")
-      ->check(CLI::IsMember({"table", "json"}));
+      ->check(CLI::IsMember({"table", "json"}))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_flag("-v,--verbose", global.verbose, "More logs on stderr (-vv: debug)");
+  // Global flags are accepted after the verb too (`kbackup etcd list --location ...`), as
+  // kubectl and velero accept theirs: an option a subcommand does not know falls through to its
+  // parent. Subcommands inherit this setting when created, so it is set before they are added;
+  // a subcommand's own option of the same name would still win (none exists). Given twice (say
+  // before and after the verb), the last one counts, as with kubectl's flags.
+  app.fallthrough();
   int exit_code = kExitOk;
   AddEtcdCommands(app, global, exit_code);
   AddBackupCommands(app, global, exit_code);
@@ -39,7 +48,8 @@ int RunCli(int argc, char** argv) {
   } catch (CLI::CallForVersion const& e) {
     return app.exit(e);
   } catch (CLI::ParseError const& e) {
-    app.exit(e);
+    // One line, as every other error: CLI11's default adds a second ("Run with --help ...").
+    PrintError(std::string(e.what()) + " (see --help)");
     return kExitUsage;
   }
   return exit_code;
