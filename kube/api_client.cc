@@ -48,12 +48,21 @@ StatusOr<std::unique_ptr<ApiClient>> ApiClient::Create(ClusterAccess access,
   return std::unique_ptr<ApiClient>(new ApiClient(std::move(access), options, std::move(http)));
 }
 
-StatusOr<ApiClient::RawResponse> ApiClient::SendGet(std::string const& path) {
+StatusOr<ApiClient::RawResponse> ApiClient::SendOnce(std::string_view method,
+                                                     std::string const& path,
+                                                     std::string_view body,
+                                                     std::string_view content_type) {
   uploader::HttpRequest r;
-  r.method = "GET";
+  r.method = std::string(method);
   r.url = access_.server + path;
+  if (method == "POST" || method == "PUT" || method == "PATCH") {
+    r.url += (path.find('?') == std::string::npos ? "?" : "&");
+    r.url += std::string("fieldManager=") + kFieldManager;
+  }
   r.headers.emplace_back("Accept", "application/json");
   r.headers.emplace_back("User-Agent", "kbackup");
+  if (!content_type.empty()) r.headers.emplace_back("Content-Type", std::string(content_type));
+  r.body = body;
   std::string token = access_.bearer_token.reveal();
   if (!access_.token_file.empty()) {
     // Re-read on every request: projected service-account tokens rotate.
@@ -66,18 +75,36 @@ StatusOr<ApiClient::RawResponse> ApiClient::SendGet(std::string const& path) {
   return RawResponse{response.status, std::move(response.body)};
 }
 
-StatusOr<ApiClient::RawResponse> ApiClient::GetWithStatusBody(std::string const& path) {
+StatusOr<ApiClient::RawResponse> ApiClient::SendRetrying(std::string_view method,
+                                                         std::string const& path,
+                                                         std::string_view body,
+                                                         std::string_view content_type,
+                                                         Idempotency idempotency) {
   Clock& clock = options_.clock != nullptr ? *options_.clock : SystemClock::Instance();
-  return RetryLoop(options_.retry, options_.backoff, Idempotency::kIdempotent, "kube GET", clock,
+  std::string const op = fmt::format("kube {}", method);
+  return RetryLoop(options_.retry, options_.backoff, idempotency, op, clock,
                    [&]() -> StatusOr<RawResponse> {
-                     KB_ASSIGN_OR_RETURN(RawResponse r, SendGet(path));
+                     KB_ASSIGN_OR_RETURN(RawResponse r,
+                                         SendOnce(method, path, body, content_type));
                      // Transient answers become errors so that the loop retries them.
                      if (r.status == 429 || r.status >= 500 || r.status == 401 ||
                          r.status == 403) {
-                       return KubeHttpError(r.status, r.body, "GET " + access_.server + path);
+                       return KubeHttpError(r.status, r.body,
+                                            fmt::format("{} {}{}", method, access_.server, path));
                      }
                      return r;
                    });
+}
+
+StatusOr<ApiClient::RawResponse> ApiClient::GetWithStatusBody(std::string const& path) {
+  return SendRetrying("GET", path, {}, {}, Idempotency::kIdempotent);
+}
+
+StatusOr<ApiClient::RawResponse> ApiClient::Write(std::string_view method,
+                                                  std::string const& path, std::string_view body,
+                                                  std::string_view content_type,
+                                                  Idempotency idempotency) {
+  return SendRetrying(method, path, body, content_type, idempotency);
 }
 
 StatusOr<std::string> ApiClient::Get(std::string const& path) {

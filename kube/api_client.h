@@ -1,7 +1,8 @@
 #pragma once
-// A Kubernetes API client for reading: GET of any path with the credentials of a ClusterAccess
-// (client certificate, bearer token or token file), over HTTP/2 where the server offers it,
-// retrying transient failures. Spec: https://kubernetes.io/docs/reference/using-api/api-concepts/
+// A Kubernetes API client: GET, and the writes a restore makes (POST, PUT, PATCH, DELETE, with
+// the field manager "kbackup"), with the credentials of a ClusterAccess (client certificate,
+// bearer token or token file), over HTTP/2 where the server offers it, retrying transient
+// failures. Spec: https://kubernetes.io/docs/reference/using-api/api-concepts/
 
 #include <memory>
 #include <string>
@@ -26,7 +27,14 @@ struct ApiClientOptions {
   Clock* clock = nullptr;
 };
 
-/// Reads from one API server. Thread-safe: several threads may call Get at once.
+/// The field manager kbackup's writes name (the fieldManager query parameter).
+inline constexpr char kFieldManager[] = "kbackup";
+
+/// Content types of a PATCH body (RFC 7386 JSON merge patch; RFC 6902 JSON patch).
+inline constexpr char kMergePatch[] = "application/merge-patch+json";
+inline constexpr char kJsonPatch[] = "application/json-patch+json";
+
+/// Talks to one API server. Thread-safe: several threads may call it at once.
 class ApiClient {
  public:
   /// Errors: kInvalidArgument (no server URL, a tls-server-name, which kbackup does not support).
@@ -49,6 +57,18 @@ class ApiClient {
   };
   StatusOr<RawResponse> GetWithStatusBody(std::string const& path);
 
+  /// Sends a write: `method` is POST, PUT, PATCH or DELETE; `path` is the resource path
+  /// ("/api/v1/namespaces/a/configmaps"), to which "fieldManager=kbackup" is added for POST,
+  /// PUT and PATCH; `body` is JSON of `content_type` (application/json, or a patch type above).
+  /// Returns the answer whatever its status: 409 AlreadyExists, 422 Invalid and 404 are the
+  /// caller's to read (KubeHttpError turns one into a Status). 429, 5xx and connection errors
+  /// are retried with backoff when `idempotency` is kIdempotent. A POST (create) is safe to
+  /// retry: when an earlier attempt did create the object, the retry answers 409.
+  /// Errors: transport failures after retries; 401 (kUnauthenticated).
+  StatusOr<RawResponse> Write(std::string_view method, std::string const& path,
+                              std::string_view body, std::string_view content_type,
+                              Idempotency idempotency);
+
   /// The server's base URL.
   std::string const& server() const { return access_.server; }
   /// Where the credentials came from (for messages).
@@ -60,7 +80,11 @@ class ApiClient {
   ApiClient(ClusterAccess access, ApiClientOptions options,
             std::shared_ptr<uploader::HttpClient> http)
       : access_(std::move(access)), options_(options), http_(std::move(http)) {}
-  StatusOr<RawResponse> SendGet(std::string const& path);
+  StatusOr<RawResponse> SendOnce(std::string_view method, std::string const& path,
+                                 std::string_view body, std::string_view content_type);
+  StatusOr<RawResponse> SendRetrying(std::string_view method, std::string const& path,
+                                     std::string_view body, std::string_view content_type,
+                                     Idempotency idempotency);
 
   ClusterAccess access_;
   ApiClientOptions options_;

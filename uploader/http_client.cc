@@ -257,13 +257,15 @@ StatusOr<HttpResponse> HttpClient::Send(HttpRequest const& r) {
   } else if (r.method == "PUT") {
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_size));
-  } else if (r.method == "POST") {
+  } else if (r.method == "POST" || r.method == "PATCH") {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_size));
+    if (r.method == "PATCH") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PATCH");
   } else if (r.method != "GET") {
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, r.method.c_str());
   }
-  if (r.method == "PUT" || r.method == "POST") {
+  bool const has_body = r.method == "PUT" || r.method == "POST" || r.method == "PATCH";
+  if (has_body) {
     curl_easy_setopt(curl, CURLOPT_READFUNCTION, &ReadBody);
     curl_easy_setopt(curl, CURLOPT_READDATA, &t);
     curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, &SeekBody);
@@ -281,7 +283,7 @@ StatusOr<HttpResponse> HttpClient::Send(HttpRequest const& r) {
     if (strcasecmp(name.c_str(), "accept") == 0) has_accept = true;
   }
   // Without these curl would add an unsigned form Content-Type to POSTs and an Accept header.
-  if (!has_content_type && (r.method == "POST" || r.method == "PUT")) {
+  if (!has_content_type && has_body) {
     returner.headers = curl_slist_append(returner.headers, "Content-Type:");
   }
   if (!has_accept) returner.headers = curl_slist_append(returner.headers, "Accept:");

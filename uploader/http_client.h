@@ -60,7 +60,7 @@ struct FileRange {
 
 /// One request. Header names are sent as given; curl adds Content-Length (and Expect).
 struct HttpRequest {
-  std::string method = "GET";  ///< GET, HEAD, PUT, POST or DELETE
+  std::string method = "GET";  ///< GET, HEAD, PUT, POST, PATCH or DELETE
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   /// Body for PUT/POST when body_file is unset. Must outlive Send().
