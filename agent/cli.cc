@@ -38,6 +38,7 @@ int RunCli(int argc, char** argv) {
   int exit_code = kExitOk;
   AddEtcdCommands(app, global, exit_code);
   AddBackupCommands(app, global, exit_code);
+  AddRestoreCommands(app, global, exit_code);
   app.parse_complete_callback([&] { SetVerbosity(global.verbose); });
   try {
     app.parse(argc, argv);

@@ -75,4 +75,7 @@ void AddEtcdCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
 /// Adds the `backup` command tree (Velero-compatible resource backups) to `app`.
 void AddBackupCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
 
+/// Adds the `restore` command tree (resource restores of Velero-format backups) to `app`.
+void AddRestoreCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
+
 }  // namespace kb::agent

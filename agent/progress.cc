@@ -9,8 +9,9 @@
 
 namespace kb::agent {
 
-Progress::Progress(std::string label, bool enabled, Clock& clock)
-    : label_(std::move(label)), enabled_(enabled), clock_(clock), start_(clock.Monotonic()) {}
+Progress::Progress(std::string label, bool enabled, Clock& clock, ProgressUnit unit)
+    : label_(std::move(label)), enabled_(enabled), clock_(clock), unit_(unit),
+      start_(clock.Monotonic()) {}
 
 Progress::~Progress() { Done(); }
 
@@ -25,12 +26,14 @@ void Progress::Update(std::uint64_t done, std::uint64_t total, std::string_view 
   drawn_ = true;
   double secs = std::chrono::duration<double>(now - start_).count();
   double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
-  std::string line = fmt::format("{}: {}", label_, HumanBytes(done));
+  bool const items = unit_ == ProgressUnit::kItems;
+  auto amount = [&](std::uint64_t n) { return items ? std::to_string(n) : HumanBytes(n); };
+  std::string line = fmt::format("{}: {}", label_, amount(done));
   if (total > 0) {
-    line += fmt::format(" / {} ({:.0f}%)", HumanBytes(total),
+    line += fmt::format(" / {}{} ({:.0f}%)", amount(total), items ? " items" : "",
                         100.0 * static_cast<double>(done) / static_cast<double>(total));
   }
-  line += fmt::format("  {}/s", HumanBytes(static_cast<std::uint64_t>(rate)));
+  line += fmt::format("  {}{}/s", amount(static_cast<std::uint64_t>(rate)), items ? " items" : "");
   if (total > done && rate > 0) {
     auto eta = static_cast<long long>(static_cast<double>(total - done) / rate);
     line += fmt::format("  ETA {}:{:02}", eta / 60, eta % 60);

@@ -68,8 +68,8 @@ json::object BackupResults::ToJson() const {
 }
 
 void BackupLog::Line(char const* level, std::string const& msg, Fields const& fields) {
-  std::string line = fmt::format("time=\"{}\" level={} msg=\"{}\" backup={}",
-                                 FormatRfc3339(clock_.Now()), level, msg, backup_);
+  std::string line = fmt::format("time=\"{}\" level={} msg=\"{}\" {}={}",
+                                 FormatRfc3339(clock_.Now()), level, msg, subject_key_, backup_);
   for (auto const& [k, v] : fields) {
     bool quote = v.empty() || v.find_first_of(" \"=") != std::string::npos;
     line += " " + k + "=" + (quote ? "\"" + v + "\"" : v);

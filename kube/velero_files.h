@@ -47,8 +47,12 @@ class BackupResults {
 /// The backup's log in logrus text format, as `velero backup logs` shows it. Not thread-safe.
 class BackupLog {
  public:
-  BackupLog(Clock& clock, std::string backup, std::string velero_namespace)
-      : clock_(clock), backup_(velero_namespace + "/" + std::move(backup)) {}
+  /// Lines name the subject as `<subject_key>=<velero_namespace>/<name>` ("backup=velero/b1";
+  /// a restore's log says "restore=velero/r1").
+  BackupLog(Clock& clock, std::string name, std::string velero_namespace,
+            std::string subject_key = "backup")
+      : clock_(clock), backup_(velero_namespace + "/" + std::move(name)),
+        subject_key_(std::move(subject_key)) {}
   using Fields = std::vector<std::pair<std::string, std::string>>;
   void Info(std::string const& msg, Fields const& fields = {}) { Line("info", msg, fields); }
   void Warn(std::string const& msg, Fields const& fields = {}) { Line("warning", msg, fields); }
@@ -59,6 +63,7 @@ class BackupLog {
   void Line(char const* level, std::string const& msg, Fields const& fields);
   Clock& clock_;
   std::string backup_;
+  std::string subject_key_;
   std::string text_;
 };
 
