@@ -2,6 +2,7 @@
 // cluster b (the other cluster, on its own etcd), compared object by object with its source.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 
 #include "agent/base/json.h"
@@ -305,6 +306,63 @@ TEST(ResourceRestore, DryRunPrintsThePlanAndChangesNothing) {
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find("ACTION"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("prometheus-config"), std::string::npos) << table.out;
+}
+
+}  // namespace
+}  // namespace kb::testing
+
+namespace kb::testing {
+namespace {
+
+TEST(ResourceRestore, CreatesCrdsFirstAndWaitsUntilTheyAreEstablished) {
+  std::string const s = UniqueSuffix();
+  std::string group = "t" + s + ".kbackup.test";
+  for (char& c : group) {
+    if (c == '-') c = 'x';
+  }
+  std::string const crd = "gizmos." + group;
+  TempDir dir;
+  std::string const file = dir.path() + "/crd.yaml";
+  std::ofstream(file) << "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+                      << "metadata: {name: " << crd << "}\nspec:\n  group: " << group
+                      << "\n  scope: Namespaced\n  names: {plural: gizmos, singular: gizmo, "
+                         "kind: Gizmo}\n  versions:\n  - name: v1\n    served: true\n"
+                         "    storage: true\n    schema:\n      openAPIV3Schema:\n"
+                         "        type: object\n        x-kubernetes-preserve-unknown-fields: "
+                         "true\n";
+  ASSERT_EQ(Kubectl("A", {"apply", "-f", file}).exit_code, 0);
+  ASSERT_EQ(Kubectl("A", {"wait", "--for=condition=Established", "--timeout=60s", "crd/" + crd})
+                .exit_code, 0);
+  std::string const cr = dir.path() + "/cr.yaml";
+  std::ofstream(cr) << "apiVersion: " << group << "/v1\nkind: Gizmo\nmetadata: {name: g1, "
+                    << "namespace: monitoring}\nspec: {size: 3, color: teal}\n";
+  ASSERT_EQ(Kubectl("A", {"apply", "-f", cr}).exit_code, 0);
+  ASSERT_NE(Kubectl("B", {"get", "crd", crd}).exit_code, 0) << "b must not have it yet";
+
+  MinioLocation loc("restore-crd");
+  std::string const backup = "crd-" + s;
+  ASSERT_TRUE(BackupClusterA(loc, backup, {"--include-namespaces", "monitoring",
+                                           "--include-resources", "gizmos"})
+                  .is_object());
+  int code = -1;
+  std::string err;
+  std::string const ns = "crd-" + s;
+  json::object r = RestoreIntoClusterB(loc.url, loc.env, "crd-" + s, backup,
+                                       {"--namespace-mappings", "monitoring:" + ns}, code, &err);
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_EQ(JsonInt(r, "failed"), 0) << json::serialize(r);
+  json::object copy = GetObject("B", "gizmos." + group, ns, "g1");
+  ASSERT_FALSE(copy.empty()) << "the custom resource, created once its CRD was Established";
+  EXPECT_EQ(json::serialize(copy["spec"]), R"({"color":"teal","size":3})");
+  json::object established = GetObject("B", "crd", "", crd);
+  EXPECT_NE(json::serialize(established["status"]).find(R"("status":"True","type":"Established")"),
+            std::string::npos) << json::serialize(established["status"]);
+  auto list = RestoredList(loc, "crd-" + s);
+  EXPECT_EQ(list["apiextensions.k8s.io/v1/CustomResourceDefinition"],
+            std::vector<std::string>{crd + "(created)"});
+  // Leave both clusters as they were: deleting the CRD deletes its custom resources.
+  EXPECT_EQ(Kubectl("A", {"delete", "crd", crd}).exit_code, 0);
+  EXPECT_EQ(Kubectl("B", {"delete", "crd", crd}).exit_code, 0);
 }
 
 }  // namespace
