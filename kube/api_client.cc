@@ -37,14 +37,14 @@ StatusOr<std::unique_ptr<ApiClient>> ApiClient::Create(ClusterAccess access,
         "{}: tls-server-name is not supported: use a server URL whose host name the server's "
         "certificate names", access.source));
   }
-  uploader::HttpOptions h;
+  HttpOptions h;
   h.ca_pem = access.ca_pem;
   h.verify_tls = !access.insecure_skip_tls_verify;
   h.client_cert_pem = access.client_cert_pem;
   h.client_key_pem = access.client_key_pem;
   h.http2 = true;
   h.connect_timeout = options.connect_timeout;
-  KB_ASSIGN_OR_RETURN(auto http, uploader::HttpClient::Create(std::move(h)));
+  KB_ASSIGN_OR_RETURN(auto http, HttpClient::Create(std::move(h)));
   return std::unique_ptr<ApiClient>(new ApiClient(std::move(access), options, std::move(http)));
 }
 
@@ -52,7 +52,7 @@ StatusOr<ApiClient::RawResponse> ApiClient::SendOnce(std::string_view method,
                                                      std::string const& path,
                                                      std::string_view body,
                                                      std::string_view content_type) {
-  uploader::HttpRequest r;
+  HttpRequest r;
   r.method = std::string(method);
   r.url = access_.server + path;
   if (method == "POST" || method == "PUT" || method == "PATCH") {
@@ -70,7 +70,7 @@ StatusOr<ApiClient::RawResponse> ApiClient::SendOnce(std::string_view method,
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
   }
   if (!token.empty()) r.headers.emplace_back("Authorization", "Bearer " + token);
-  KB_ASSIGN_OR_RETURN(uploader::HttpResponse response, http_->Send(r));
+  KB_ASSIGN_OR_RETURN(HttpResponse response, http_->Send(r));
   last_http_major_ = response.http_major;
   return RawResponse{response.status, std::move(response.body)};
 }

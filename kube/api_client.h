@@ -9,10 +9,10 @@
 
 #include "agent/base/chunk_sink.h"
 #include "agent/base/clock.h"
+#include "agent/base/http_client.h"
 #include "agent/base/retry_loop.h"
 #include "agent/base/status.h"
 #include "kube/kubeconfig.h"
-#include "uploader/http_client.h"
 
 namespace kb::kube {
 
@@ -78,7 +78,7 @@ class ApiClient {
 
  private:
   ApiClient(ClusterAccess access, ApiClientOptions options,
-            std::shared_ptr<uploader::HttpClient> http)
+            std::shared_ptr<HttpClient> http)
       : access_(std::move(access)), options_(options), http_(std::move(http)) {}
   StatusOr<RawResponse> SendOnce(std::string_view method, std::string const& path,
                                  std::string_view body, std::string_view content_type);
@@ -88,7 +88,7 @@ class ApiClient {
 
   ClusterAccess access_;
   ApiClientOptions options_;
-  std::shared_ptr<uploader::HttpClient> http_;
+  std::shared_ptr<HttpClient> http_;
   std::atomic<int> last_http_major_{1};
 };
 

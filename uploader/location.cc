@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <strings.h>
 
+#include "agent/base/http_client.h"
 #include "uploader/file_object_store.h"
-#include "uploader/http_client.h"
 #include "uploader/s3/s3_object_store.h"
 #include "uploader/s3/s3_xml.h"
 

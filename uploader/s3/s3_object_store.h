@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "agent/base/clock.h"
-#include "uploader/http_client.h"
+#include "agent/base/http_client.h"
 #include "uploader/object_store.h"
 #include "uploader/s3/credentials.h"
 #include "uploader/s3/sigv4.h"

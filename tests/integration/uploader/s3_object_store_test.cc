@@ -10,10 +10,10 @@
 #include <fstream>
 
 #include "agent/base/crypto.h"
+#include "agent/base/http_client.h"
 #include "tests/support/object_store_conformance.h"
 #include "tests/support/test_env.h"
 #include "uploader/file_range_hash.h"
-#include "uploader/http_client.h"
 #include "uploader/location.h"
 #include "uploader/multipart_uploader.h"
 
@@ -87,7 +87,7 @@ TEST(S3ObjectStore, TlsWithoutTheCaFailsWithAClearError) {
   Status st = store->Put("x", "y", {});
   EXPECT_EQ(st.code(), StatusCode::kUnauthenticated) << st.ToString();
   EXPECT_NE(st.message().find("ca_file"), std::string::npos) << st.message();
-  EXPECT_NE(st.message().find(uploader::UrlHostPort(RequireEnv("KB_TEST_S3TLS_ENDPOINT"))),
+  EXPECT_NE(st.message().find(UrlHostPort(RequireEnv("KB_TEST_S3TLS_ENDPOINT"))),
             std::string::npos)
       << st.message();
 }

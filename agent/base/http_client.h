@@ -1,7 +1,8 @@
 #pragma once
-// A small HTTP/1.1 client on libcurl for the object-store backends: keep-alive connections
-// reused through a pool of easy handles, request bodies from memory or streamed from a file
-// range, response bodies into memory or streamed into a ChunkSink.
+// A small HTTP client on libcurl, shared by the object-store backends (uploader/) and the
+// Kubernetes API client (kube/): keep-alive connections reused through a pool of easy handles,
+// request bodies from memory or streamed from a file range, response bodies into memory or
+// streamed into a ChunkSink.
 
 #include <chrono>
 #include <cstdint>
@@ -19,7 +20,7 @@
 #include "agent/base/secret.h"
 #include "agent/base/status.h"
 
-namespace kb::uploader {
+namespace kb {
 
 /// Transport settings of one HttpClient.
 struct HttpOptions {
@@ -128,4 +129,4 @@ class HttpClient final : public HttpTransport {
 /// Returns "host[:port]" of an http(s) URL, or "" when it has none. For messages and Host.
 std::string UrlHostPort(std::string_view url);
 
-}  // namespace kb::uploader
+}  // namespace kb

@@ -1,4 +1,4 @@
-#include "uploader/http_client.h"
+#include "agent/base/http_client.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include "agent/base/file_util.h"
 #include "agent/base/log.h"
 
-namespace kb::uploader {
+namespace kb {
 namespace {
 
 constexpr std::size_t kMaxErrorBody = 1 << 20;
@@ -300,4 +300,4 @@ StatusOr<HttpResponse> HttpClient::Send(HttpRequest const& r) {
   return response;
 }
 
-}  // namespace kb::uploader
+}  // namespace kb
