@@ -1,6 +1,7 @@
 // `kbackup backup ...`: Velero-compatible resource backups: create, list, describe, logs, delete.
 #include <memory>
 
+#include "agent/backup_job.h"
 #include "agent/base/clock.h"
 #include "agent/base/json.h"
 #include "agent/cli.h"
@@ -8,7 +9,6 @@
 #include "agent/progress.h"
 #include "kube/api_client.h"
 #include "kube/kubeconfig.h"
-#include "kube/velero_backup.h"
 #include "kube/velero_catalog.h"
 #include "uploader/location.h"
 
@@ -29,7 +29,8 @@ struct CreateArgs {
 };
 
 int RunCreate(GlobalFlags const& g, CreateArgs const& a) {
-  kube::ResourceBackupOptions o;
+  BackupJobOptions job;
+  kube::ResourceBackupOptions& o = job.backup;
   o.name = a.name;
   o.scope.included_namespaces = SplitCommaList(a.include_namespaces);
   o.scope.excluded_namespaces = SplitCommaList(a.exclude_namespaces);
@@ -58,7 +59,7 @@ int RunCreate(GlobalFlags const& g, CreateArgs const& a) {
                       fmt::format("{}/{} types, {} items", p.types_done, p.types_total, p.items));
     };
   }
-  auto r = kube::RunResourceBackup(**client, **store, o, SystemClock::Instance());
+  auto r = RunBackupJob(**client, **store, job, SystemClock::Instance());
   progress.Done();
   if (!r.ok()) {
     return Fail(r.status(), r.status().code() == StatusCode::kInvalidArgument);

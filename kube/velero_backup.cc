@@ -12,7 +12,6 @@
 #include "kube/lister.h"
 #include "kube/velero_files.h"
 #include "kube/velero_tar.h"
-#include "uploader/pipelined_upload_sink.h"
 
 namespace kb::kube {
 
@@ -21,8 +20,6 @@ std::string BackupKey(std::string const& name, std::string const& file) {
 }
 
 namespace {
-
-namespace fs = std::filesystem;
 
 /// Everything the workers share, behind one mutex.
 struct BackupState {
@@ -122,146 +119,178 @@ Status WriteItem(BackupState& state, ApiResource const& r, json::object const& o
   return OkStatus();
 }
 
+/// The resource types to list: discovery's, narrowed by the scope. Namespaces labelled
+/// velero.io/exclude-from-backup=true are added to scope.label_excluded_namespaces (left out
+/// with their contents). A failed discovery is an error in the results and plans nothing.
+std::vector<ApiResource> PlanBackup(ApiClient& client, StatusOr<DiscoveryResult> const& discovery,
+                                    BackupScope& scope, BackupState& state, BackupLog& log) {
+  if (!discovery.ok()) {
+    state.results.AddError("", fmt::format("discovery failed: {}", discovery.status().message()));
+    return {};
+  }
+  for (auto const& w : discovery->warnings) state.results.AddWarning("", w);
+  std::vector<ApiResource> plan = PlanResources(*discovery, scope);
+  if (ApiResource const* namespaces = FindPreferred(*discovery, "namespaces")) {
+    ListRequest req;
+    req.resource = *namespaces;
+    req.label_selector = "velero.io/exclude-from-backup=true";
+    auto st = ListObjects(client, req, [&](json::object&& ns) {
+      scope.label_excluded_namespaces.push_back(JsonString(ns.at("metadata").as_object(), "name"));
+      return OkStatus();
+    });
+    if (!st.ok()) {
+      state.results.AddError("", "listing excluded namespaces: " + st.status().message());
+    }
+  }
+  for (auto const& ns : scope.label_excluded_namespaces) {
+    log.Info("Namespace excluded by label", {{"namespace", ns}});
+  }
+  return plan;
+}
+
+/// Lists the planned types in parallel; every page's objects go straight into the tarball.
+class TypeLister {
+ public:
+  TypeLister(ApiClient& client, BackupScope const& scope, ResourceBackupOptions const& options,
+             BackupState& state, BackupLog& log)
+      : client_(client), scope_(scope), options_(options), state_(state), log_(log),
+        namespace_globs_(std::any_of(
+            scope.included_namespaces.begin(), scope.included_namespaces.end(),
+            [](std::string const& n) { return n.find_first_of("*?[") != std::string::npos; })) {}
+
+  /// Lists every type of `plan` with options.parallel_lists workers; returns when all are done.
+  void ListAll(std::vector<ApiResource> const& plan) {
+    std::atomic<std::size_t> next{0};
+    std::vector<std::jthread> workers;
+    int n = std::max(1, std::min<int>(options_.parallel_lists, static_cast<int>(plan.size())));
+    for (int w = 0; w < n; ++w) {
+      workers.emplace_back([&] {
+        for (std::size_t i = next++; i < plan.size(); i = next++) {
+          ListType(plan[i]);
+          std::lock_guard lock(state_.mu);
+          ++state_.types_done;
+          state_.Report();
+        }
+      });
+    }
+  }
+
+ private:
+  /// Lists type `r` in each namespace it is listed in; failures go to the results.
+  void ListType(ApiResource const& r) {
+    if (server_gone_) {
+      std::lock_guard lock(state_.mu);
+      state_.results.AddError("", fmt::format("{} not listed: the API server {} is unreachable",
+                                              r.GroupResource(), client_.server()));
+      return;
+    }
+    std::vector<std::string> namespaces{""};
+    if (r.namespaced && !namespace_globs_) namespaces = scope_.included_namespaces;
+    if (namespaces.empty()) namespaces = {""};
+    for (auto const& ns : namespaces) {
+      auto stats = ListInto(r, ns);
+      std::lock_guard lock(state_.mu);
+      if (!stats.ok()) {
+        if (!state_.tar_error.ok()) return;
+        RecordListFailure(r, ns, stats.status());
+        continue;
+      }
+      log_.Info("Listed resource", {{"resource", r.GroupResource()},
+                                    {"namespace", ns},
+                                    {"items", std::to_string(stats->objects)}});
+      for (int i = 0; i < stats->expired_continues; ++i) {
+        state_.results.AddWarning(ns, fmt::format(
+            "listing {}: a continue token expired; objects changed meanwhile may be missing",
+            r.GroupResource()));
+      }
+    }
+  }
+
+  /// Lists type `r` in namespace `ns` ("" = all) into the tarball.
+  StatusOr<ListStats> ListInto(ApiResource const& r, std::string const& ns) {
+    ListRequest req;
+    req.resource = r;
+    req.namespace_name = ns;
+    req.label_selector = scope_.label_selector;
+    req.page_size = options_.page_size;
+    bool is_namespaces = r.group.empty() && r.name == "namespaces";
+    return ListObjects(client_, req, [&](json::object&& obj) -> Status {
+      if (SkipItem(obj)) return OkStatus();
+      auto const& md = obj.at("metadata").as_object();
+      std::string item_ns = is_namespaces ? JsonString(md, "name") : JsonString(md, "namespace");
+      if ((r.namespaced || is_namespaces) && !scope_.NamespaceIncluded(item_ns)) {
+        return OkStatus();
+      }
+      std::string encoded = GoJson(obj);
+      std::lock_guard lock(state_.mu);
+      Status st = WriteItem(state_, r, obj, encoded);
+      if (!st.ok()) state_.tar_error = st;
+      state_.Report();
+      return st;
+    });
+  }
+
+  /// A type the credentials may not list (403) is a warning, as Velero carries on without it;
+  /// any other failure is an error. Once the API server stayed unreachable through a LIST's
+  /// retries, the types not yet listed fail at once instead of each spending the retry budget
+  /// again. Caller holds state_.mu.
+  void RecordListFailure(ApiResource const& r, std::string const& ns, Status const& status) {
+    std::string what = fmt::format("listing {}{}: {}", r.GroupResource(),
+                                   ns.empty() ? "" : " in " + ns, status.message());
+    if (status.code() == StatusCode::kPermissionDenied) {
+      state_.results.AddWarning(ns, what);
+      log_.Warn(what, {{"resource", r.GroupResource()}});
+      return;
+    }
+    if (status.code() == StatusCode::kUnavailable) server_gone_ = true;
+    state_.results.AddError(ns, what);
+    log_.Error(what, {{"resource", r.GroupResource()}});
+  }
+
+  ApiClient& client_;
+  BackupScope const& scope_;
+  ResourceBackupOptions const& options_;
+  BackupState& state_;
+  BackupLog& log_;
+  /// Plain namespace names: one LIST each; a glob among them: one LIST cluster-wide, filtered.
+  bool const namespace_globs_;
+  /// Set once the API server stayed unreachable through a LIST's retries.
+  std::atomic<bool> server_gone_{false};
+};
+
+/// Closes the tarball and, when it is whole, finishes `sink` (commits the upload). Returns the
+/// first failure of the tar or the sink; the sink is left unfinished after a tar failure.
+Status CloseTarball(BackupState& state, std::unique_ptr<VeleroTarWriter> tar, ChunkSink& sink,
+                    ResourceBackupResult& result) {
+  Status tar_status = state.tar_error.ok() ? tar->Close() : state.tar_error;
+  result.tarball_bytes = tar->bytes_written();
+  state.tar = nullptr;
+  tar.reset();
+  return tar_status.ok() ? sink.Finish() : tar_status;
+}
+
 }  // namespace
 
-StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::ObjectStore& store,
+StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, ChunkSink& tarball,
                                                  ResourceBackupOptions const& o, Clock& clock) {
   KB_RETURN_IF_ERROR(ValidateBackupName(o.name));
-  if (auto existing = store.Stat(BackupKey(o.name, "velero-backup.json")); existing.ok()) {
-    return AlreadyExistsError(fmt::format("backup {} already exists in {}: pick another name",
-                                          o.name, store.Describe()));
-  }
   ResourceBackupResult result;
   result.started = clock.Now();
   BackupLog log(clock, o.name, o.velero_namespace);
   BackupState state;
   log.Info("Starting backup", {{"server", client.server()}});
+  KB_ASSIGN_OR_RETURN(std::unique_ptr<VeleroTarWriter> tar,
+                      VeleroTarWriter::Create(tarball, result.started));
+  state.tar = tar.get();
+  KB_RETURN_IF_ERROR(
+      state.tar->AddFile("metadata/version", std::string(kVeleroBackupFormatVersion) + "\n"));
 
-  // The tarball: written into a local staging file and uploaded as it grows.
-  fs::path staging = o.work_dir / fmt::format(".kbackup-{}-{}.tar.gz", o.name, ::getpid());
-  uploader::UploadOptions up = o.upload;
-  up.journal_path = o.work_dir / fmt::format(".kbackup-{}-{}.upload.json", o.name, ::getpid());
-  up.put.content_type = "application/gzip";
-  auto sink = uploader::PipelinedUploadSink::Create(store, BackupKey(o.name, o.name + ".tar.gz"),
-                                                    staging, up);
-  if (!sink.ok()) return sink.status();
-  auto tar = VeleroTarWriter::Create(**sink, result.started);
-  if (!tar.ok()) return tar.status();
-  state.tar = tar->get();
-  std::string version = std::string(kVeleroBackupFormatVersion) + "\n";
-  KB_RETURN_IF_ERROR(state.tar->AddFile("metadata/version", version));
-
-  std::string server_version;
   BackupScope scope = o.scope;
   auto discovery = Discover(client);
-  std::vector<ApiResource> plan;
-  if (!discovery.ok()) {
-    state.results.AddError("", fmt::format("discovery failed: {}", discovery.status().message()));
-  } else {
-    server_version = discovery->server_git_version;
-    for (auto const& w : discovery->warnings) state.results.AddWarning("", w);
-    plan = PlanResources(*discovery, scope);
-    // Namespaces labelled velero.io/exclude-from-backup=true are left out with their contents.
-    if (ApiResource const* namespaces = FindPreferred(*discovery, "namespaces")) {
-      ListRequest req;
-      req.resource = *namespaces;
-      req.label_selector = "velero.io/exclude-from-backup=true";
-      auto st = ListObjects(client, req, [&](json::object&& ns) {
-        scope.label_excluded_namespaces.push_back(
-            JsonString(ns.at("metadata").as_object(), "name"));
-        return OkStatus();
-      });
-      if (!st.ok()) {
-        state.results.AddError("", "listing excluded namespaces: " + st.status().message());
-      }
-    }
-    for (auto const& ns : scope.label_excluded_namespaces) {
-      log.Info("Namespace excluded by label", {{"namespace", ns}});
-    }
-  }
-
-  // Plain namespace names: one LIST each; a glob among them: one LIST cluster-wide, filtered.
-  bool const namespace_globs =
-      std::any_of(scope.included_namespaces.begin(), scope.included_namespaces.end(),
-                  [](std::string const& n) { return n.find_first_of("*?[") != std::string::npos; });
-  // Lists run in parallel; every page's objects go straight into the tarball.
-  std::atomic<std::size_t> next{0};
-  // Once the API server stayed unreachable through a LIST's retries, the types not yet listed
-  // fail at once instead of each spending the retry budget again.
-  std::atomic<bool> server_gone{false};
-  auto list_one = [&](ApiResource const& r) {
-    if (server_gone) {
-      std::lock_guard lock(state.mu);
-      state.results.AddError("", fmt::format("{} not listed: the API server {} is unreachable",
-                                              r.GroupResource(), client.server()));
-      return;
-    }
-    std::vector<std::string> namespaces{""};
-    if (r.namespaced && !namespace_globs) namespaces = scope.included_namespaces;
-    if (namespaces.empty()) namespaces = {""};
-    for (auto const& ns : namespaces) {
-      ListRequest req;
-      req.resource = r;
-      req.namespace_name = ns;
-      req.label_selector = scope.label_selector;
-      req.page_size = o.page_size;
-      bool is_namespaces = r.group.empty() && r.name == "namespaces";
-      auto stats = ListObjects(client, req, [&](json::object&& obj) -> Status {
-        if (SkipItem(obj)) return OkStatus();
-        auto const& md = obj.at("metadata").as_object();
-        std::string item_ns = is_namespaces ? JsonString(md, "name") : JsonString(md, "namespace");
-        if ((r.namespaced || is_namespaces) && !scope.NamespaceIncluded(item_ns)) {
-          return OkStatus();
-        }
-        std::string encoded = GoJson(obj);
-        std::lock_guard lock(state.mu);
-        Status st = WriteItem(state, r, obj, encoded);
-        if (!st.ok()) state.tar_error = st;
-        state.Report();
-        return st;
-      });
-      std::lock_guard lock(state.mu);
-      if (!stats.ok()) {
-        if (!state.tar_error.ok()) return;
-        std::string what = fmt::format("listing {}{}: {}", r.GroupResource(),
-                                       ns.empty() ? "" : " in " + ns, stats.status().message());
-        if (stats.status().code() == StatusCode::kPermissionDenied) {
-          state.results.AddWarning(ns, what);  // Velero too carries on without the type
-          log.Warn(what, {{"resource", r.GroupResource()}});
-        } else {
-          if (stats.status().code() == StatusCode::kUnavailable) server_gone = true;
-          state.results.AddError(ns, what);
-          log.Error(what, {{"resource", r.GroupResource()}});
-        }
-        continue;
-      }
-      log.Info("Listed resource", {{"resource", r.GroupResource()},
-                                   {"namespace", ns},
-                                   {"items", std::to_string(stats->objects)}});
-      for (int i = 0; i < stats->expired_continues; ++i) {
-        state.results.AddWarning(ns, fmt::format(
-            "listing {}: a continue token expired; objects changed meanwhile may be missing",
-            r.GroupResource()));
-      }
-    }
-  };
+  std::vector<ApiResource> plan = PlanBackup(client, discovery, scope, state, log);
   state.progress = o.progress;
   state.types_total = static_cast<int>(plan.size());
-  {
-    std::vector<std::jthread> workers;
-    int n = std::max(1, std::min<int>(o.parallel_lists, static_cast<int>(plan.size())));
-    for (int w = 0; w < n; ++w) {
-      workers.emplace_back([&] {
-        for (std::size_t i = next++; i < plan.size(); i = next++) {
-          list_one(plan[i]);
-          std::lock_guard lock(state.mu);
-          ++state.types_done;
-          state.Report();
-        }
-      });
-    }
-  }
-
+  TypeLister(client, scope, o, state, log).ListAll(plan);
   if (discovery.ok() && state.tar_error.ok()) {
     KB_RETURN_IF_ERROR(BackupRelatedItems(
         client, *discovery, scope, state.related,
@@ -272,23 +301,16 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
         state.results));
   }
 
-  // Close and commit the tarball, then the files beside it, velero-backup.json last.
-  Status tar_status = state.tar_error.ok() ? state.tar->Close() : state.tar_error;
-  result.tarball_bytes = state.tar->bytes_written();
-  tar.value().reset();
-  Status upload_status = tar_status.ok() ? (*sink)->Finish() : tar_status;
-  sink.value().reset();  // without Finish: the upload is aborted
-  std::error_code ec;
-  fs::remove(staging, ec);
-  if (!upload_status.ok()) {
-    state.results.AddError("", fmt::format("writing the tarball: {}", upload_status.message()));
+  Status tarball_status = CloseTarball(state, std::move(tar), tarball, result);
+  if (!tarball_status.ok()) {
+    state.results.AddError("", fmt::format("writing the tarball: {}", tarball_status.message()));
   }
   result.items = state.items;
   result.warnings = state.results.AllWarnings();
   result.errors = state.results.AllErrors();
-  result.phase = result.errors.empty()                        ? "Completed"
-                 : (state.items > 0 && upload_status.ok())     ? "PartiallyFailed"
-                                                               : "Failed";
+  result.phase = result.errors.empty()                       ? "Completed"
+                 : (state.items > 0 && tarball_status.ok())  ? "PartiallyFailed"
+                                                             : "Failed";
   result.completed = clock.Now();
   log.Info("Backup completed", {{"phase", result.phase}, {"items", std::to_string(result.items)}});
   BackupMetadata meta{.name = o.name,
@@ -296,18 +318,15 @@ StatusOr<ResourceBackupResult> RunResourceBackup(ApiClient& client, uploader::Ob
                       .storage_location = o.storage_location,
                       .scope = scope,
                       .ttl = o.ttl,
-                      .server_git_version = server_version,
+                      .server_git_version = discovery.ok() ? discovery->server_git_version : "",
                       .phase = result.phase,
                       .started = result.started,
                       .completed = result.completed,
                       .items = result.items,
                       .warnings = static_cast<int>(result.warnings.size()),
                       .errors = static_cast<int>(result.errors.size())};
-  KB_RETURN_IF_ERROR(
-      WriteBackupFiles(store, meta, log, state.results, state.resource_list, state.volumes));
-  KB_LOG(kube, info, "backup done name={} phase={} items={} tarball_bytes={} warnings={} errors={}",
-         o.name, result.phase, result.items, result.tarball_bytes, result.warnings.size(),
-         result.errors.size());
+  KB_ASSIGN_OR_RETURN(result.files, EncodeBackupFiles(meta, log, state.results,
+                                                      state.resource_list, state.volumes));
   return result;
 }
 

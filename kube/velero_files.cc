@@ -6,7 +6,6 @@
 
 #include "agent/base/clock.h"
 #include "kube/lister.h"
-#include "kube/velero_backup.h"
 #include "kube/velero_tar.h"
 
 namespace kb::kube {
@@ -164,15 +163,15 @@ json::object BackupObjectJson(BackupMetadata const& m) {
       {"status", std::move(status)}};
 }
 
-Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta,
-                        BackupLog const& log, BackupResults const& results,
-                        std::map<std::string, std::vector<std::string>> resource_list,
-                        std::vector<BackupVolumeInfo> volumes) {
-  uploader::PutOptions gz;
-  gz.content_type = "application/gzip";
+StatusOr<std::vector<BackupFile>> EncodeBackupFiles(
+    BackupMetadata const& meta, BackupLog const& log, BackupResults const& results,
+    std::map<std::string, std::vector<std::string>> resource_list,
+    std::vector<BackupVolumeInfo> volumes) {
+  std::vector<BackupFile> files;
   auto put_gz = [&](std::string const& file, std::string const& text) -> Status {
     KB_ASSIGN_OR_RETURN(std::string body, Gzip(text));
-    return store.Put(BackupKey(meta.name, meta.name + file), body, gz);
+    files.push_back({meta.name + file, "application/gzip", std::move(body)});
+    return OkStatus();
   };
   // Velero's ToJSONGzip: json.Encoder output, i.e. compact JSON and a newline.
   auto put_json_gz = [&](std::string const& file, json::value const& v) {
@@ -207,10 +206,9 @@ Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta
         {"pvInfo", json::object{{"reclaimPolicy", v.reclaim_policy}, {"labels", v.labels}}}});
   }
   KB_RETURN_IF_ERROR(put_json_gz("-volumeinfo.json.gz", infos));
-  uploader::PutOptions js;
-  js.content_type = "application/json";
-  return store.Put(BackupKey(meta.name, "velero-backup.json"),
-                   json::serialize(BackupObjectJson(meta)) + "\n", js);
+  files.push_back({"velero-backup.json", "application/json",
+                   json::serialize(BackupObjectJson(meta)) + "\n"});
+  return files;
 }
 
 Status BackupRelatedItems(ApiClient& client, DiscoveryResult const& discovery,

@@ -15,7 +15,6 @@
 #include "agent/base/status.h"
 #include "kube/api_client.h"
 #include "kube/backup_scope.h"
-#include "uploader/object_store.h"
 
 namespace kb::kube {
 
@@ -95,14 +94,23 @@ struct BackupVolumeInfo {
 /// The Backup object (velero.io/v1) for velero-backup.json.
 json::object BackupObjectJson(BackupMetadata const& m);
 
-/// Writes, under backups/<name>/: the logs, the resource list, the results, the (empty)
-/// volume snapshot, pod volume backup and item operation lists, the volume infos of `volumes`
-/// (sorted by claim), each gzip'd JSON as Velero writes it, then velero-backup.json last.
-/// Errors: the store's; velero-backup.json is not written when an earlier file failed.
-Status WriteBackupFiles(uploader::ObjectStore& store, BackupMetadata const& meta,
-                        BackupLog const& log, BackupResults const& results,
-                        std::map<std::string, std::vector<std::string>> resource_list,
-                        std::vector<BackupVolumeInfo> volumes = {});
+/// One file Velero keeps beside a backup's tarball, to be stored as backups/<backup>/<name>.
+struct BackupFile {
+  std::string name;          ///< "<backup>-logs.gz", ..., "velero-backup.json"
+  std::string content_type;  ///< "application/gzip" or "application/json"
+  std::string bytes;         ///< the whole file
+};
+
+/// Encodes the files beside the tarball, in the order they are to be stored: the logs, the
+/// resource list, the results, the (empty) volume snapshot, pod volume backup and item
+/// operation lists, the volume infos of `volumes` (sorted by claim), each gzip'd JSON as Velero
+/// writes it, then velero-backup.json last. Store them in that order and stop at the first
+/// failure: velero-backup.json must not be stored when an earlier file was not.
+/// Errors: kInternal (gzip failed).
+StatusOr<std::vector<BackupFile>> EncodeBackupFiles(
+    BackupMetadata const& meta, BackupLog const& log, BackupResults const& results,
+    std::map<std::string, std::vector<std::string>> resource_list,
+    std::vector<BackupVolumeInfo> volumes = {});
 
 /// Writes one object of type `r` into the backup.
 using ItemWriter = std::function<Status(ApiResource const&, json::object const&)>;
