@@ -55,8 +55,9 @@ struct ResourceRestoreOptions {
   /// How long a created CRD may take to become Established. Default: 10 min (Velero's
   /// --resource-timeout).
   std::chrono::seconds crd_timeout{600};
-  /// Raw item JSON held in memory at once while a pass buffers later tiers. Default: 16 MiB.
-  std::uint64_t pass_budget_bytes = 16ull << 20;
+  /// Raw item JSON held in memory at once while a pass buffers later tiers. Default: 4 MiB
+  /// (peak memory stays nearly flat from small to large backups; a larger budget saves passes).
+  std::uint64_t pass_budget_bytes = 4ull << 20;
   /// Called as items finish (from worker threads, one at a time); must be quick.
   std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };

@@ -56,6 +56,12 @@ void Count(BackupScan& scan, ItemKey const& key, std::uint64_t bytes,
 
 }  // namespace
 
+kube::TarReadLimits RestoreTarLimits() {
+  kube::TarReadLimits limits;
+  limits.queue_bytes = 1u << 20;
+  return limits;
+}
+
 bool ClassicItem(std::string_view path, ItemKey& key) {
   auto p = kube::ParseItemPath(path);
   if (!p || !p->version_dir.empty()) return false;
@@ -69,7 +75,7 @@ StatusOr<BackupScan> ScanBackup(kube::TarballSource const& source, std::string c
   std::vector<Deferred> deferred;
   std::map<std::string, json::object> namespace_objects;
   KB_RETURN_IF_ERROR(kube::ReadVeleroTarball(
-      source, what, kube::TarReadLimits{}, [&](kube::TarEntry&& entry) -> Status {
+      source, what, RestoreTarLimits(), [&](kube::TarEntry&& entry) -> Status {
         if (entry.path == "metadata/version") {
           scan.format_version = Trimmed(entry.content);
           if (scan.format_version.rfind("1.", 0) != 0) {

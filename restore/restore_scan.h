@@ -19,6 +19,10 @@
 
 namespace kb::restore {
 
+/// How a restore reads a tarball: a 1 MiB queue between the download and the reader (applying
+/// is slower than downloading, so a larger queue only fills up: memory, not speed).
+kube::TarReadLimits RestoreTarLimits();
+
 /// The restored items of one type.
 struct TypeStats {
   std::uint64_t items = 0;

@@ -52,7 +52,7 @@ Status RunPass(PassContext const& ctx, std::vector<std::vector<std::string>> con
   }
   std::vector<std::vector<std::pair<ItemKey, std::string>>> held(pass.end - pass.first);
   Status st = kube::ReadVeleroTarball(
-      ctx.source, ctx.what, kube::TarReadLimits{}, [&](kube::TarEntry&& entry) -> Status {
+      ctx.source, ctx.what, RestoreTarLimits(), [&](kube::TarEntry&& entry) -> Status {
         ItemKey key;
         if (!ClassicItem(entry.path, key)) return OkStatus();
         auto t = tier_of.find(key.group_resource);
