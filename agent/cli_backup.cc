@@ -9,7 +9,7 @@
 #include "agent/progress.h"
 #include "kube/api_client.h"
 #include "kube/kubeconfig.h"
-#include "kube/velero_catalog.h"
+#include "restore/velero_catalog.h"
 #include "uploader/location.h"
 
 namespace kb::agent {
@@ -87,7 +87,7 @@ int RunCreate(GlobalFlags const& g, CreateArgs const& a) {
   return kExitOk;
 }
 
-json::object SummaryJson(kube::BackupSummary const& s) {
+json::object SummaryJson(restore::BackupSummary const& s) {
   return json::object{{"name", s.name},         {"phase", s.phase},
                       {"items", s.items},       {"warnings", s.warnings},
                       {"errors", s.errors},     {"started", s.started},
@@ -102,7 +102,7 @@ int WithStore(GlobalFlags const& g, std::function<int(uploader::ObjectStore&)> c
 
 int RunList(GlobalFlags const& g) {
   return WithStore(g, [&](uploader::ObjectStore& store) {
-    auto list = kube::ListVeleroBackups(store);
+    auto list = restore::ListVeleroBackups(store);
     if (!list.ok()) return Fail(list.status(), false);
     if (g.format() == OutputFormat::kJson) {
       json::array a;
@@ -122,13 +122,13 @@ int RunList(GlobalFlags const& g) {
 
 int RunDescribe(GlobalFlags const& g, std::string const& name) {
   return WithStore(g, [&](uploader::ObjectStore& store) {
-    auto s = kube::ReadVeleroBackup(store, name);
+    auto s = restore::ReadVeleroBackup(store, name);
     if (!s.ok()) return Fail(s.status(), false);
     json::object out = SummaryJson(*s);
     out["backup"] = s->object;
     for (auto const& [field, suffix] : {std::pair{"results", "-results.gz"},
                                         std::pair{"resource_list", "-resource-list.json.gz"}}) {
-      auto text = kube::ReadBackupFile(store, name, suffix);
+      auto text = restore::ReadBackupFile(store, name, suffix);
       if (!text.ok()) continue;
       auto v = ParseJson(*text, suffix);
       if (v.ok()) out[field] = *v;
@@ -155,7 +155,7 @@ int RunDescribe(GlobalFlags const& g, std::string const& name) {
 
 int RunLogs(GlobalFlags const& g, std::string const& name) {
   return WithStore(g, [&](uploader::ObjectStore& store) {
-    auto logs = kube::ReadBackupFile(store, name, "-logs.gz");
+    auto logs = restore::ReadBackupFile(store, name, "-logs.gz");
     if (!logs.ok()) return Fail(logs.status(), false);
     std::fwrite(logs->data(), 1, logs->size(), stdout);
     return kExitOk;
@@ -164,7 +164,7 @@ int RunLogs(GlobalFlags const& g, std::string const& name) {
 
 int RunDelete(GlobalFlags const& g, std::string const& name) {
   return WithStore(g, [&](uploader::ObjectStore& store) {
-    auto n = kube::DeleteVeleroBackup(store, name);
+    auto n = restore::DeleteVeleroBackup(store, name);
     if (!n.ok()) return Fail(n.status(), false);
     if (g.format() == OutputFormat::kJson) {
       PrintJson(json::object{{"name", name}, {"objects_deleted", *n}});

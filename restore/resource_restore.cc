@@ -7,7 +7,6 @@
 #include "kube/discovery.h"
 #include "kube/restore_order.h"
 #include "kube/velero_backup.h"
-#include "kube/velero_catalog.h"
 #include "restore/internal/restore_passes.h"
 #include "restore/internal/restore_run.h"
 #include "restore/internal/restore_steps.h"
@@ -15,6 +14,7 @@
 #include "restore/restore_files.h"
 #include "restore/restore_scan.h"
 #include "restore/restore_selection.h"
+#include "restore/velero_catalog.h"
 
 namespace kb::restore {
 namespace {
@@ -39,8 +39,8 @@ bool ValidObjectName(std::string const& name, std::size_t max) {
 }
 
 /// The backup must be whole: Completed or PartiallyFailed, a format version kbackup reads.
-StatusOr<kube::BackupSummary> CheckBackup(uploader::ObjectStore& store, std::string const& name) {
-  KB_ASSIGN_OR_RETURN(kube::BackupSummary backup, kube::ReadVeleroBackup(store, name));
+StatusOr<BackupSummary> CheckBackup(uploader::ObjectStore& store, std::string const& name) {
+  KB_ASSIGN_OR_RETURN(BackupSummary backup, ReadVeleroBackup(store, name));
   if (backup.phase != "Completed" && backup.phase != "PartiallyFailed") {
     return FailedPreconditionError(fmt::format(
         "backup {} in {} is {}: only a Completed or PartiallyFailed backup can be restored", name,

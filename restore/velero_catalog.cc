@@ -1,4 +1,4 @@
-#include "kube/velero_catalog.h"
+#include "restore/velero_catalog.h"
 
 #include <algorithm>
 
@@ -6,10 +6,10 @@
 #include "kube/velero_tar.h"
 #include "uploader/download.h"
 
-namespace kb::kube {
+namespace kb::restore {
 
 StatusOr<BackupSummary> ReadVeleroBackup(uploader::ObjectStore& store, std::string const& name) {
-  std::string key = BackupKey(name, "velero-backup.json");
+  std::string key = kube::BackupKey(name, "velero-backup.json");
   auto text = uploader::ReadObjectToString(store, key);
   if (!text.ok()) {
     if (text.status().code() == StatusCode::kNotFound) {
@@ -57,14 +57,14 @@ StatusOr<std::vector<BackupSummary>> ListVeleroBackups(uploader::ObjectStore& st
 
 StatusOr<std::string> ReadBackupFile(uploader::ObjectStore& store, std::string const& name,
                                      std::string const& suffix) {
-  std::string key = BackupKey(name, name + suffix);
+  std::string key = kube::BackupKey(name, name + suffix);
   KB_ASSIGN_OR_RETURN(std::string gz, uploader::ReadObjectToString(store, key));
-  return Gunzip(gz, store.Describe() + " " + key);
+  return kube::Gunzip(gz, store.Describe() + " " + key);
 }
 
 StatusOr<int> DeleteVeleroBackup(uploader::ObjectStore& store, std::string const& name) {
   KB_RETURN_IF_ERROR(ReadVeleroBackup(store, name).status());
-  KB_RETURN_IF_ERROR(store.Delete(BackupKey(name, "velero-backup.json")));
+  KB_RETURN_IF_ERROR(store.Delete(kube::BackupKey(name, "velero-backup.json")));
   int deleted = 1;
   std::string token;
   do {
@@ -78,4 +78,4 @@ StatusOr<int> DeleteVeleroBackup(uploader::ObjectStore& store, std::string const
   return deleted;
 }
 
-}  // namespace kb::kube
+}  // namespace kb::restore

@@ -1,6 +1,6 @@
 #pragma once
 // The Velero backups in a backup location: list, read one's metadata, results and logs, and
-// delete one with every object under its directory. Spec: ../shared/spec/velero-format.md §1.
+// delete one with every object under its directory. (Writing one is agent/backup_job.h's.) Spec: ../shared/spec/velero-format.md §1.
 
 #include <string>
 #include <vector>
@@ -9,7 +9,7 @@
 #include "agent/base/status.h"
 #include "uploader/object_store.h"
 
-namespace kb::kube {
+namespace kb::restore {
 
 /// One backup as velero-backup.json describes it.
 struct BackupSummary {
@@ -40,4 +40,4 @@ StatusOr<std::string> ReadBackupFile(uploader::ObjectStore& store, std::string c
 /// Errors: kNotFound (no such backup), the store's.
 StatusOr<int> DeleteVeleroBackup(uploader::ObjectStore& store, std::string const& name);
 
-}  // namespace kb::kube
+}  // namespace kb::restore
