@@ -342,7 +342,7 @@ TEST(ResourceRestore, CreatesCrdsFirstAndWaitsUntilTheyAreEstablished) {
   MinioLocation loc("restore-crd");
   std::string const backup = "crd-" + s;
   ASSERT_TRUE(BackupClusterA(loc, backup, {"--include-namespaces", "monitoring",
-                                           "--include-resources", "gizmos"})
+                                           "--include-resources", "gizmos." + group})
                   .is_object());
   int code = -1;
   std::string err;
