@@ -8,7 +8,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libcurl4-openssl-dev libssl-dev libzstd-dev zstd
   libboost1.81-all-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libarchive-dev
-  libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsystemd-dev
+  libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libsystemd-dev libabsl-dev tzdata
   etcd-server etcd-client awscli time jq bc
 )
 
