@@ -25,6 +25,7 @@ struct CreateArgs {
   std::string existing_resource_policy = "none";
   bool preserve_node_ports = false;
   int parallel = 16;
+  std::string terminating_timeout = "10m";
   bool dry_run = false;
 };
 
@@ -68,6 +69,10 @@ StatusOr<restore::ResourceRestoreOptions> ToOptions(CreateArgs const& a) {
   o.preserve_node_ports = a.preserve_node_ports;
   o.restore_status = SplitCommaList(a.restore_status);
   o.parallel = a.parallel;
+  if (!ParseGoDuration(a.terminating_timeout, o.terminating_timeout)) {
+    return InvalidArgumentError(fmt::format(
+        "--terminating-resource-timeout {}: use a duration like 10m", a.terminating_timeout));
+  }
   o.dry_run = a.dry_run;
   KB_RETURN_IF_ERROR(restore::ValidateRestoreOptions(o));
   return o;
@@ -84,7 +89,8 @@ void PrintResult(GlobalFlags const& g, restore::ResourceRestoreResult const& r, 
   if (g.format() == OutputFormat::kJson) {
     json::array items;
     for (auto const& i : r.items) {
-      if (dry_run || i.action == "failed" || i.action == "skipped") items.push_back(ItemJson(i));
+      // Every item but the plainly created ones (the bulk of a restore), all in a dry run.
+      if (dry_run || i.action != "created") items.push_back(ItemJson(i));
     }
     PrintJson(json::object{{"name", r.name},           {"backup", r.backup_name},
                            {"phase", r.phase},         {"dry_run", dry_run},
@@ -256,6 +262,9 @@ void AddRestoreCommands(CLI::App& app, GlobalFlags& g, int& exit_code) {
                    "Keep Services' node ports (default: only explicitly set ones)");
   create->add_option("--restore-status", c->restore_status,
                      "Resources whose status is restored too, a,b or *");
+  create->add_option("--terminating-resource-timeout", c->terminating_timeout,
+                     "How long to wait for a target namespace being deleted to be gone")
+      ->capture_default_str();
   create->add_option("--parallel", c->parallel, "Items applied at once within a priority tier")
       ->capture_default_str();
   create->add_flag("--dry-run", c->dry_run, "Print the plan; apply and write nothing");

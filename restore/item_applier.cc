@@ -143,26 +143,48 @@ RestoredItem ItemApplier::Prepared(ItemKey const& key, kube::ApiResource const& 
 RestoredItem ItemApplier::Existing(kube::ApiResource const& r, std::string const& item_path,
                                    json::object const& prepared, RestoredItem out,
                                    std::string& warning) const {
-  auto live = client_.GetWithStatusBody(item_path);
-  if (!live.ok()) return Failed(std::move(out), std::string(live.status().message()));
-  if (live->status != 200) return Failed(std::move(out), ApiMessage(*live, "GET " + item_path));
+  auto got = client_.GetWithStatusBody(item_path);
+  if (!got.ok()) return Failed(std::move(out), std::string(got.status().message()));
+  if (got->status != 200) return Failed(std::move(out), ApiMessage(*got, "GET " + item_path));
   boost::system::error_code ec;
-  json::value lv = json::parse(live->body, ec);
+  json::value lv = json::parse(got->body, ec);
   if (ec || !lv.is_object()) return Failed(std::move(out), "GET " + item_path + ": not JSON");
-  json::object normalized =
-      kube::NormalizeForCompare(r.GroupResource(), std::move(lv.get_object()), context_);
-  bool const same = kube::SameObject(prepared, normalized);
-  if (same || policy_ != "update") {
-    out.action = dry_run_ ? "skip" : "skipped";
-    out.message = same ? "already exists and is the same"
-                       : "already exists and differs: left as it is "
-                         "(--existing-resource-policy update replaces it)";
-    if (!same) {
-      warning = fmt::format("could not restore {} {}: already exists, and the in-cluster "
-                            "version is different than the backed-up version",
-                            out.type, out.namespace_name.empty()
-                                          ? out.name : out.namespace_name + "/" + out.name);
+  json::object const& live = lv.get_object();
+  std::string const gr = r.GroupResource();
+  bool const same = kube::SameObject(prepared, kube::NormalizeForCompare(gr, live, context_));
+  std::string const subject =
+      out.type + " " + (out.namespace_name.empty() ? out.name : out.namespace_name + "/" + out.name);
+  out.action = dry_run_ ? "skip" : "skipped";
+  if (same) {
+    out.message = "already exists and is the same";
+    // Velero patches the backup/restore labels onto an unchanged object under policy update.
+    if (policy_ == "update") {
+      PatchOrWarn(item_path, kube::UpdatePatch(gr, live, prepared, context_), out, warning,
+                  "already exists and is the same; its restore labels were set",
+                  subject + ": could not set its restore labels");
     }
+    return out;
+  }
+  if (gr == "serviceaccounts") {
+    // Velero merges a differing ServiceAccount whatever the policy (merge_service_account.go).
+    json::object patch = kube::ServiceAccountMergePatch(live, prepared, context_);
+    out.message = "already exists: nothing of the backup to merge into it";
+    if (!patch.empty()) {
+      out.message = "already exists: the backup's secrets, image pull secrets, labels and "
+                    "annotations would be merged into it";
+      if (dry_run_) out.action = "update";
+      PatchOrWarn(item_path, patch, out, warning,
+                  "already existed: the backup's secrets, image pull secrets, labels and "
+                  "annotations merged into it",
+                  subject + ": could not merge the backed-up ServiceAccount");
+    }
+    return out;
+  }
+  if (policy_ != "update") {
+    out.message = "already exists and differs: left as it is "
+                  "(--existing-resource-policy update replaces it)";
+    warning = fmt::format("could not restore {}: already exists, and the in-cluster version is "
+                          "different than the backed-up version", subject);
     return out;
   }
   if (dry_run_) {
@@ -170,16 +192,42 @@ RestoredItem ItemApplier::Existing(kube::ApiResource const& r, std::string const
     out.message = "already exists and differs: would be patched to the backed-up version";
     return out;
   }
-  std::string patch = kube::GoJson(kube::MergePatch(normalized, prepared));
-  auto patched = client_.Write("PATCH", item_path, patch, kube::kMergePatch,
-                               Idempotency::kIdempotent);
-  if (!patched.ok()) return Failed(std::move(out), std::string(patched.status().message()));
-  if (patched->status != 200) {
-    return Failed(std::move(out), ApiMessage(*patched, "PATCH " + item_path));
+  auto patched = client_.Write("PATCH", item_path,
+                               kube::GoJson(kube::UpdatePatch(gr, live, prepared, context_)),
+                               kube::kMergePatch, Idempotency::kIdempotent);
+  if (patched.ok() && patched->status == 200) {
+    out.action = "updated";
+    out.message = "already existed and differed: patched to the backed-up version";
+    return out;
   }
-  out.action = "updated";
-  out.message = "already existed and differed: patched to the backed-up version";
-  return out;
+  std::string why = patched.ok() ? ApiMessage(*patched, "PATCH " + item_path)
+                                 : std::string(patched.status().message());
+  // Velero's fallback: a warning, and the restore labels alone.
+  warning = fmt::format("{}: could not patch it to the backed-up version: {}", subject, why);
+  auto labelled = client_.Write("PATCH", item_path, kube::GoJson(kube::RestoreLabelsPatch(context_)),
+                                kube::kMergePatch, Idempotency::kIdempotent);
+  if (labelled.ok() && labelled->status == 200) {
+    out.message = "already exists and differs: the patch to the backed-up version was refused "
+                  "(" + why + "); only its restore labels were set";
+    return out;
+  }
+  return Failed(std::move(out), why);
+}
+
+void ItemApplier::PatchOrWarn(std::string const& item_path, json::object const& patch,
+                              RestoredItem& out, std::string& warning, std::string done,
+                              std::string const& failed) const {
+  if (dry_run_) return;
+  auto patched = client_.Write("PATCH", item_path, kube::GoJson(patch), kube::kMergePatch,
+                               Idempotency::kIdempotent);
+  if (patched.ok() && patched->status == 200) {
+    out.action = "updated";
+    out.message = std::move(done);
+    return;
+  }
+  warning = fmt::format("{}: {}", failed,
+                        patched.ok() ? ApiMessage(*patched, "PATCH " + item_path)
+                                     : std::string(patched.status().message()));
 }
 
 void ItemApplier::RestoreStatus(std::string const& item_path, std::string const& created_body,

@@ -58,6 +58,11 @@ class ItemApplier {
   RestoredItem Existing(kube::ApiResource const& r, std::string const& item_path,
                         json::object const& prepared, RestoredItem out,
                         std::string& warning) const;
+  /// PATCHes `patch` (a merge patch) onto `item_path` (not in a dry run): on success `out`
+  /// becomes "updated" with message `done`; on failure `out` is kept and `warning` is set to
+  /// `failed` and the API server's message.
+  void PatchOrWarn(std::string const& item_path, json::object const& patch, RestoredItem& out,
+                   std::string& warning, std::string done, std::string const& failed) const;
   void RestoreStatus(std::string const& item_path, std::string const& created_body,
                      json::value const& status, RestoredItem& out, std::string& warning) const;
 

@@ -76,13 +76,15 @@ std::vector<std::vector<std::string>> ItemTiers(BackupScan const& scan) {
 }
 
 kube::RestoreItemContext ItemContext(kube::ApiClient& client, ResourceRestoreOptions const& o,
-                                     BackupScan const& scan) {
+                                     BackupScan const& scan, RestoreSelection const& selection) {
   kube::RestoreItemContext ctx;
   ctx.backup_name = o.backup_name;
   ctx.restore_name = o.name;
   ctx.namespace_mapping = o.namespace_mappings;
   ctx.preserve_node_ports = o.preserve_node_ports;
-  ctx.restore_status = o.restore_status;
+  std::vector<std::string> backed_up_types;
+  for (auto const& [gr, stats] : scan.types) backed_up_types.push_back(gr);
+  ctx.restore_status = selection.TypesNamed(o.restore_status, backed_up_types);
   ctx.service_account_exists = [&client](std::string const& ns, std::string const& name) {
     auto r = client.GetWithStatusBody("/api/v1/namespaces/" + ns + "/serviceaccounts/" + name);
     return r.ok() && r->status == 200;
@@ -141,7 +143,7 @@ StatusOr<ResourceRestoreResult> RunResourceRestore(kube::ApiClient& client,
 
   internal::WorkQueue queue(o.parallel, 2 * static_cast<std::size_t>(o.parallel));
   internal::StepContext step{client, o, selection, scan, source, what, queue, run, clock};
-  kube::RestoreItemContext const item_context = ItemContext(client, o, scan);
+  kube::RestoreItemContext const item_context = ItemContext(client, o, scan, selection);
   Status applied = internal::RestoreCrds(step, discovery, item_context);
   if (applied.ok()) internal::CreateNamespaces(step);
   if (applied.ok()) {

@@ -55,6 +55,10 @@ struct ResourceRestoreOptions {
   /// How long a created CRD may take to become Established. Default: 10 min (Velero's
   /// --resource-timeout).
   std::chrono::seconds crd_timeout{600};
+  /// How long to wait for a target namespace that is being deleted (Terminating) to be gone
+  /// before it is created again; past it, the namespace and its items fail. Default: 10 min
+  /// (Velero's --terminating-resource-timeout).
+  std::chrono::seconds terminating_timeout{600};
   /// Raw item JSON held in memory at once while a pass buffers later tiers. Default: 4 MiB
   /// (peak memory stays nearly flat from small to large backups; a larger budget saves passes).
   std::uint64_t pass_budget_bytes = 4ull << 20;

@@ -1,5 +1,7 @@
 #include "restore/restore_selection.h"
 
+#include <algorithm>
+
 #include "kube/restore_order.h"
 
 namespace kb::restore {
@@ -49,6 +51,20 @@ bool RestoreSelection::TypeIncluded(std::string const& group_resource) const {
     if (kube::ResourceNameMatches(r, p)) return false;
   }
   return scope_.IncludedResourcesTake(r);
+}
+
+std::vector<std::string> RestoreSelection::TypesNamed(
+    std::vector<std::string> const& patterns, std::vector<std::string> const& group_resources) const {
+  std::vector<std::string> out;
+  for (auto const& gr : group_resources) {
+    auto kind = kinds_.find(gr);
+    kube::ApiResource r = ResourceOf(gr, kind == kinds_.end() ? "" : kind->second);
+    if (std::any_of(patterns.begin(), patterns.end(),
+                    [&](std::string const& p) { return kube::ResourceNameMatches(r, p); })) {
+      out.push_back(gr);
+    }
+  }
+  return out;
 }
 
 bool RestoreSelection::NamespaceIncluded(std::string const& ns) const {

@@ -43,6 +43,10 @@ class RestoreSelection {
   }
   /// True when the type passes the resource filters and Velero restores it at all.
   bool TypeIncluded(std::string const& group_resource) const;
+  /// The group-resources among `group_resources` that any of `patterns` names, as
+  /// --include-resources names types (resource, resource.group, Kind, globs, "*").
+  std::vector<std::string> TypesNamed(std::vector<std::string> const& patterns,
+                                      std::vector<std::string> const& group_resources) const;
   /// True when the source namespace passes the namespace filters.
   bool NamespaceIncluded(std::string const& source_namespace) const;
   /// True when the namespace filter takes every namespace (includes "*" or none, no excludes).

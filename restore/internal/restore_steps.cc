@@ -103,19 +103,40 @@ RestoredItem EnsureNamespace(StepContext const& ctx, std::string const& target,
   RestoredItem out{.type = "v1/Namespace", .namespace_name = "", .name = target, .action = {},
                    .message = {}};
   std::string const path = "/api/v1/namespaces/" + target;
-  auto live = ctx.client.GetWithStatusBody(path);
-  if (!live.ok()) {
-    out.action = "failed";
-    out.message = std::string(live.status().message());
-    return out;
-  }
-  if (live->status == 200) {
-    bool terminating = live->body.find("\"Terminating\"") != std::string::npos;
-    out.action = terminating ? "failed" : ctx.options.dry_run ? "skip" : "skipped";
-    out.message = terminating ? "the namespace is being deleted (Terminating): wait until it is "
-                                "gone, or map it to another name with --namespace-mappings"
-                              : "already exists";
-    return out;
+  auto const deadline = ctx.clock.Monotonic() + ctx.options.terminating_timeout;
+  bool waited = false;
+  for (;;) {
+    auto live = ctx.client.GetWithStatusBody(path);
+    if (!live.ok()) {
+      out.action = "failed";
+      out.message = std::string(live.status().message());
+      return out;
+    }
+    if (live->status != 200) break;
+    bool const terminating = live->body.find("\"Terminating\"") != std::string::npos;
+    if (!terminating) {
+      out.action = ctx.options.dry_run ? "skip" : "skipped";
+      out.message = "already exists";
+      return out;
+    }
+    // Velero waits for a namespace being deleted to be gone, then creates it again.
+    if (ctx.options.dry_run || ctx.clock.Monotonic() >= deadline) {
+      out.action = ctx.options.dry_run ? "create" : "failed";
+      out.message = ctx.options.dry_run
+                        ? "after the namespace being deleted (Terminating) is gone"
+                        : fmt::format("the namespace is still being deleted (Terminating) after "
+                                      "{}: wait until it is gone, or map it to another name "
+                                      "with --namespace-mappings",
+                                      FormatGoDuration(ctx.options.terminating_timeout));
+      return out;
+    }
+    if (!waited) {
+      ctx.run.Info("Namespace is being deleted (Terminating): waiting for it to go",
+                   {{"namespace", target},
+                    {"timeout", FormatGoDuration(ctx.options.terminating_timeout)}});
+      waited = true;
+    }
+    ctx.clock.SleepFor(std::chrono::seconds(1));
   }
   if (ctx.options.dry_run) {
     out.action = "create";

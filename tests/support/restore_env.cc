@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <sstream>
 
 namespace kb::testing {
@@ -150,6 +151,27 @@ void DeleteServicesInClusterB(std::string const& prefix) {
     auto deleted = Kubectl("B", {"-n", ns, "delete", "services", "--all"});
     EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
   }
+}
+
+bool FinalizeNamespace(std::string const& cluster, std::string const& ns) {
+  TempDir dir;
+  std::string const file = dir.path() + "/namespace.json";
+  std::ofstream(file) << R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":")" << ns
+                      << R"("},"spec":{"finalizers":[]}})";
+  auto r = Kubectl(cluster, {"replace", "--raw", "/api/v1/namespaces/" + ns + "/finalize", "-f",
+                             file});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.exit_code == 0;
+}
+
+bool DeleteNamespaceNow(std::string const& cluster, std::string const& ns) {
+  // No namespace controller: what is in the namespace must go first, by hand.
+  auto contents = Kubectl(cluster, {"-n", ns, "delete", "all,configmaps,secrets,serviceaccounts",
+                                    "--all", "--wait=false"});
+  EXPECT_EQ(contents.exit_code, 0) << contents.err;
+  auto deleted = Kubectl(cluster, {"delete", "namespace", ns, "--wait=false"});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
+  return contents.exit_code == 0 && deleted.exit_code == 0 && FinalizeNamespace(cluster, ns);
 }
 
 }  // namespace kb::testing

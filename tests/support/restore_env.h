@@ -47,6 +47,15 @@ json::object Comparable(json::object object, std::map<std::string, std::string> 
 /// "Deployment.v1.apps", "v1/ConfigMap" → "ConfigMap").
 std::string KubectlResource(std::string const& type);
 
+/// Removes the finalizers of namespace `ns` of cluster "A" or "B" (PUT .../finalize): no
+/// controller manager runs in the test clusters, so a deleted namespace stays Terminating
+/// until then. True on success.
+bool FinalizeNamespace(std::string const& cluster, std::string const& ns);
+
+/// Deletes namespace `ns` of cluster "A" or "B" and finalizes it, so that it is gone with
+/// everything in it. True on success.
+bool DeleteNamespaceNow(std::string const& cluster, std::string const& ns);
+
 /// Deletes the Services of cluster b's namespaces whose name starts with `prefix` (fixture
 /// Services hold NodePort 30080, which one Service at a time can have).
 void DeleteServicesInClusterB(std::string const& prefix);

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "agent/base/json.h"
 #include "tests/support/restore_env.h"
@@ -174,7 +175,7 @@ TEST(ResourceRestore, ExistingObjectsFollowThePolicyNoneThenUpdate) {
         return JsonString(o, "action") + ": " + JsonString(o, "message");
       }
     }
-    return std::string("created");  // only skipped and failed items are listed
+    return std::string("created");  // created items are not listed
   };
   EXPECT_EQ(action_of(none, "v1/ConfigMap", "prometheus-config"),
             "skipped: already exists and differs: left as it is (--existing-resource-policy "
@@ -195,6 +196,10 @@ TEST(ResourceRestore, ExistingObjectsFollowThePolicyNoneThenUpdate) {
   EXPECT_EQ(JsonString(GetObject("B", "configmap", ns, "prometheus-config")["data"].as_object(), "changed"),
             "by hand");
 
+  // A ServiceAccount that differs is merged whatever the policy: the backed-up label comes
+  // back, the one added by hand stays.
+  ASSERT_EQ(Kubectl("B", {"-n", ns, "label", "serviceaccount", "prometheus", "app-", "hand=1"})
+                .exit_code, 0);
   json::object update = RestoreIntoClusterB(loc.url, loc.env, "pol-3-" + s, backup,
                                             {map[0], map[1], "--existing-resource-policy", "update"},
                                             code, &err);
@@ -202,6 +207,25 @@ TEST(ResourceRestore, ExistingObjectsFollowThePolicyNoneThenUpdate) {
   EXPECT_GE(JsonInt(update, "updated"), 1) << json::serialize(update);
   EXPECT_EQ(json::serialize(GetObject("B", "configmap", ns, "prometheus-config")["data"]),
             json::serialize(GetObject("A", "configmap", "monitoring", "prometheus-config")["data"]));
+  EXPECT_EQ(action_of(update, "v1/ConfigMap", "prometheus-config"),
+            "updated: already existed and differed: patched to the backed-up version");
+  EXPECT_EQ(action_of(update, "v1/ServiceAccount", "prometheus"),
+            "updated: already existed: the backup's secrets, image pull secrets, labels and "
+            "annotations merged into it");
+  json::object sa_labels = GetObject("B", "serviceaccount", ns, "prometheus")["metadata"]
+                               .as_object().at("labels").as_object();
+  EXPECT_EQ(JsonString(sa_labels, "app"), "prometheus");
+  EXPECT_EQ(JsonString(sa_labels, "hand"), "1");
+  // Unchanged objects get this restore's labels under policy update, as Velero sets them.
+  EXPECT_EQ(action_of(update, "apps/v1/Deployment", "prometheus"),
+            "updated: already exists and is the same; its restore labels were set");
+  for (auto const& [kind, name] : {std::pair{"deployment", "prometheus"},
+                                   std::pair{"configmap", "prometheus-config"}}) {
+    json::object labels =
+        GetObject("B", kind, ns, name)["metadata"].as_object().at("labels").as_object();
+    EXPECT_EQ(JsonString(labels, "velero.io/restore-name"), "pol-3-" + s) << kind;
+    EXPECT_EQ(JsonString(labels, "velero.io/backup-name"), backup) << kind;
+  }
 
   // The three restores are in the location: list, describe, logs.
   auto list = RunKbackup({"restore", "list", "-o", "json", "--location", loc.url}, loc.env);
@@ -363,6 +387,97 @@ TEST(ResourceRestore, CreatesCrdsFirstAndWaitsUntilTheyAreEstablished) {
   // Leave both clusters as they were: deleting the CRD deletes its custom resources.
   EXPECT_EQ(Kubectl("A", {"delete", "crd", crd}).exit_code, 0);
   EXPECT_EQ(Kubectl("B", {"delete", "crd", crd}).exit_code, 0);
+}
+
+TEST(ResourceRestore, RestoresStatusOfTheNamedTypesOnly) {
+  // No controller runs in the test clusters: a status set by hand stays as it is.
+  std::string const s = UniqueSuffix();
+  std::string const src = "rs-" + s;
+  ASSERT_EQ(Kubectl("A", {"create", "namespace", src}).exit_code, 0);
+  ASSERT_EQ(Kubectl("A", {"-n", src, "create", "deployment", "web", "--image=example.test/web:1"})
+                .exit_code, 0);
+  ASSERT_EQ(Kubectl("A", {"-n", src, "patch", "deployment", "web", "--subresource=status",
+                          "--type=merge", "-p", R"({"status":{"observedGeneration":7}})"})
+                .exit_code, 0);
+  MinioLocation loc("restore-status");
+  std::string const backup = "rs-" + s;
+  ASSERT_TRUE(BackupClusterA(loc, backup, {"--include-namespaces", src}).is_object());
+  int code = -1;
+  std::string err;
+  // Named by kind, as --include-resources names types.
+  json::object with = RestoreIntoClusterB(
+      loc.url, loc.env, "rs-with-" + s, backup,
+      {"--namespace-mappings", src + ":rs-with-" + s, "--restore-status", "Deployment"}, code, &err);
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_EQ(JsonInt(with, "failed"), 0) << json::serialize(with);
+  json::object restored = GetObject("B", "deployment", "rs-with-" + s, "web");
+  ASSERT_FALSE(restored.empty());
+  EXPECT_EQ(json::serialize(restored["status"]), R"({"observedGeneration":7})");
+
+  json::object without = RestoreIntoClusterB(loc.url, loc.env, "rs-without-" + s, backup,
+                                             {"--namespace-mappings", src + ":rs-without-" + s},
+                                             code, &err);
+  EXPECT_EQ(code, 0) << err;
+  json::object plain = GetObject("B", "deployment", "rs-without-" + s, "web");
+  ASSERT_FALSE(plain.empty());
+  EXPECT_FALSE(plain.contains("status") && plain["status"].is_object() &&
+               plain["status"].as_object().contains("observedGeneration"))
+      << json::serialize(plain["status"]);
+  EXPECT_TRUE(DeleteNamespaceNow("A", src));
+  EXPECT_TRUE(DeleteNamespaceNow("B", "rs-with-" + s));
+  EXPECT_TRUE(DeleteNamespaceNow("B", "rs-without-" + s));
+}
+
+TEST(ResourceRestore, WaitsForATerminatingNamespaceToGoThenFailsPastTheTimeout) {
+  // Without a controller manager nothing finalizes a namespace: one deleted with its
+  // "kubernetes" finalizer stays Terminating until the test removes the finalizer.
+  std::string const s = UniqueSuffix();
+  std::string const src = "tn-" + s;
+  ASSERT_EQ(Kubectl("A", {"create", "namespace", src}).exit_code, 0);
+  ASSERT_EQ(Kubectl("A", {"-n", src, "create", "configmap", "c", "--from-literal=k=v"}).exit_code, 0);
+  MinioLocation loc("restore-terminating");
+  std::string const backup = "tn-" + s;
+  ASSERT_TRUE(BackupClusterA(loc, backup, {"--include-namespaces", src}).is_object());
+  std::string const target = "tn-b-" + s;
+  ASSERT_EQ(Kubectl("B", {"create", "namespace", target}).exit_code, 0);
+  ASSERT_EQ(Kubectl("B", {"delete", "namespace", target, "--wait=false"}).exit_code, 0);
+  ASSERT_EQ(JsonString(GetObject("B", "namespace", "", target)["status"].as_object(), "phase"),
+            "Terminating");
+  std::vector<std::string> const map{"--namespace-mappings", src + ":" + target};
+  int code = -1;
+  std::string err;
+  json::object failed = RestoreIntoClusterB(loc.url, loc.env, "tn-1-" + s, backup,
+                                            {map[0], map[1], "--terminating-resource-timeout", "2s"},
+                                            code, &err);
+  EXPECT_EQ(code, 1) << err;
+  bool namespace_failed = false;
+  for (auto const& i : failed.at("items").as_array()) {
+    auto const& o = i.as_object();
+    if (JsonString(o, "type") == "v1/Namespace" && JsonString(o, "name") == target) {
+      namespace_failed = JsonString(o, "action") == "failed" &&
+                         JsonString(o, "message").find("still being deleted (Terminating) after 2s") !=
+                             std::string::npos;
+    }
+  }
+  EXPECT_TRUE(namespace_failed) << json::serialize(failed);
+
+  // The namespace goes while a second restore waits (the restore reaches its namespaces in
+  // well under 8 s): it is created again and filled.
+  std::thread finalize([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(8));
+    EXPECT_TRUE(FinalizeNamespace("B", target));
+  });
+  json::object waited = RestoreIntoClusterB(loc.url, loc.env, "tn-2-" + s, backup, map, code, &err);
+  finalize.join();
+  EXPECT_EQ(code, 0) << err;
+  EXPECT_EQ(JsonInt(waited, "failed"), 0) << json::serialize(waited);
+  EXPECT_EQ(JsonString(GetObject("B", "configmap", target, "c")["data"].as_object(), "k"), "v");
+  EXPECT_EQ(JsonString(GetObject("B", "namespace", "", target)["status"].as_object(), "phase"),
+            "Active");
+  auto logs = RunKbackup({"--location", loc.url, "restore", "logs", "tn-2-" + s}, loc.env);
+  EXPECT_NE(logs.out.find("waiting for it to go"), std::string::npos) << logs.out;
+  EXPECT_TRUE(DeleteNamespaceNow("A", src));
+  EXPECT_TRUE(DeleteNamespaceNow("B", target));
 }
 
 }  // namespace
