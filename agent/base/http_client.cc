@@ -128,6 +128,11 @@ Status CurlToStatus(CURLcode code, char const* detail, HttpRequest const& r) {
       return InvalidArgumentError(what);
     case CURLE_OPERATION_TIMEDOUT:
       return UnavailableError(what + " (timed out or stalled)");
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return UnavailableError(what + ": the host name does not resolve (DNS); check the endpoint");
+    case CURLE_COULDNT_CONNECT:
+      return UnavailableError(what + ": nothing accepts connections there; check the endpoint "
+                                     "and that the server runs");
     default:
       return UnavailableError(what);
   }

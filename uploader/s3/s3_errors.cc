@@ -53,11 +53,11 @@ Status S3ErrorToStatus(long http_status, std::string_view body, S3ErrorContext c
   if (code == "NoSuchKey" || http_status == 404) return NotFoundError(what);
   // Credentials.
   if (code == "InvalidAccessKeyId") {
-    return PermissionDeniedError(what + ": the access key id is unknown to " + c.endpoint +
+    return UnauthenticatedError(what + ": the access key id is unknown to " + c.endpoint +
                                  ": check AWS_ACCESS_KEY_ID or the credentials profile");
   }
   if (code == "SignatureDoesNotMatch") {
-    return PermissionDeniedError(
+    return UnauthenticatedError(
         what + ": the signature does not match: check AWS_SECRET_ACCESS_KEY (the secret key of "
                "this access key id) and the region");
   }

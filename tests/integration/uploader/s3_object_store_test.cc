@@ -92,13 +92,13 @@ TEST(S3ObjectStore, TlsWithoutTheCaFailsWithAClearError) {
       << st.message();
 }
 
-TEST(S3ObjectStore, WrongSecretIsPermissionDeniedNamingBucketAndEndpoint) {
+TEST(S3ObjectStore, WrongSecretIsUnauthenticatedNamingBucketAndEndpoint) {
   LocationOptions o;
   o.credentials = TestCredentials(false, "definitely-not-the-secret");
   auto store = Open(Url(false, UniquePrefix("badsecret")), o);
   ASSERT_NE(store, nullptr);
   Status st = store->Put("x", "y", {});
-  EXPECT_EQ(st.code(), StatusCode::kPermissionDenied) << st.ToString();
+  EXPECT_EQ(st.code(), StatusCode::kUnauthenticated) << st.ToString();
   EXPECT_NE(st.message().find(RequireEnv("KB_TEST_S3_BUCKET")), std::string::npos);
   EXPECT_NE(st.message().find(RequireEnv("KB_TEST_S3_ENDPOINT")), std::string::npos);
   EXPECT_NE(st.message().find("AWS_SECRET_ACCESS_KEY"), std::string::npos) << st.message();

@@ -59,15 +59,16 @@ TEST(S3Errors, NoSuchUploadAndNoSuchKeyAreNotFound) {
   EXPECT_EQ(S3ErrorToStatus(404, "", Ctx()).code(), StatusCode::kNotFound);  // HEAD: no body
 }
 
-TEST(S3Errors, CredentialErrorsArePermissionDeniedWithWhatToCheck) {
+// Refused credentials are kUnauthenticated; refused permissions kPermissionDenied.
+TEST(S3Errors, CredentialErrorsAreUnauthenticatedDenialsPermissionDenied) {
   Status denied = S3ErrorToStatus(403, Doc("AccessDenied"), Ctx());
   EXPECT_EQ(denied.code(), StatusCode::kPermissionDenied);
   EXPECT_NE(denied.message().find("policy"), std::string::npos);
   Status key = S3ErrorToStatus(403, Doc("InvalidAccessKeyId"), Ctx());
-  EXPECT_EQ(key.code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(key.code(), StatusCode::kUnauthenticated);
   EXPECT_NE(key.message().find("AWS_ACCESS_KEY_ID"), std::string::npos);
   Status sig = S3ErrorToStatus(403, Doc("SignatureDoesNotMatch"), Ctx());
-  EXPECT_EQ(sig.code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(sig.code(), StatusCode::kUnauthenticated);
   EXPECT_NE(sig.message().find("AWS_SECRET_ACCESS_KEY"), std::string::npos);
   for (Status const& st : {denied, key, sig}) {
     EXPECT_NE(st.message().find("s3://backups/etcd/a.zst"), std::string::npos) << st.message();
