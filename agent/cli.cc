@@ -19,11 +19,16 @@ int RunCli(int argc, char** argv) {
       "  KBACKUP_ETCD_PASSWORD (with --etcd-user), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,\n"
       "  AWS_SESSION_TOKEN, AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE (s3:// locations),\n"
       "  KUBECONFIG (backup create).\n"
-      "Global flags (--location, -o/--output, -v/--verbose) go before or after any verb.");
+      "  KBACKUP_CONFIG (config file, else /etc/kbackup/config.yaml if it exists).\n"
+      "Global flags (--config, --location, -o/--output, -v/--verbose) go before or after any verb.");
   GlobalFlags global;
   app.add_option("--location", global.location,
-                 "Backup location URL: file:///ABS/PATH or "
+                 "Backup location: a name from the config, or a URL: file:///ABS/PATH or "
                  "s3://BUCKET[/PREFIX]?endpoint=URL&region=R&path_style=true&ca_file=PATH")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--config", global.config,
+                 "Config file (default: KBACKUP_CONFIG, else /etc/kbackup/config.yaml if it exists); "
+                 "--location may then name one of its locations")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("-o,--output", global.output, "Result format on stdout")
       ->check(CLI::IsMember({"table", "json"}))
@@ -39,6 +44,8 @@ int RunCli(int argc, char** argv) {
   AddEtcdCommands(app, global, exit_code);
   AddBackupCommands(app, global, exit_code);
   AddRestoreCommands(app, global, exit_code);
+  AddConfigCommands(app, global, exit_code);
+  AddGcCommands(app, global, exit_code);
   app.parse_complete_callback([&] { SetVerbosity(global.verbose); });
   try {
     app.parse(argc, argv);

@@ -13,7 +13,43 @@ namespace kb::agent {
 std::string GlobalFlags::EffectiveLocation() const {
   if (!location.empty()) return location;
   if (char const* env = std::getenv(kLocationEnv); env != nullptr && *env != '\0') return env;
+  if (auto c = Config(); c.ok() && *c != nullptr) {
+    if ((*c)->etcd_snapshots) return (*c)->etcd_snapshots->location;
+    if (!(*c)->locations.empty()) return (*c)->locations.front().name;
+  }
   return kDefaultLocation;
+}
+
+StatusOr<AgentConfig const*> GlobalFlags::Config() const {
+  if (!loaded_) {
+    std::string path = config;
+    if (char const* env = std::getenv(kConfigEnv); path.empty() && env != nullptr && *env != '\0') {
+      path = env;
+    }
+    std::error_code ec;
+    if (path.empty() && std::filesystem::exists(kDefaultConfigPath, ec)) path = kDefaultConfigPath;
+    loaded_ = std::make_shared<StatusOr<AgentConfig>>(
+        path.empty() ? StatusOr<AgentConfig>(NotFoundError("no config")) : LoadAgentConfig(path));
+    if (path.empty()) return static_cast<AgentConfig const*>(nullptr);
+  }
+  if (!loaded_->ok()) {
+    if (config.empty() && loaded_->status().code() == StatusCode::kNotFound &&
+        loaded_->status().message() == "no config") {
+      return static_cast<AgentConfig const*>(nullptr);
+    }
+    return loaded_->status();
+  }
+  return &loaded_->value();
+}
+
+StatusOr<LocationRef> GlobalFlags::Location() const {
+  KB_ASSIGN_OR_RETURN(AgentConfig const* c, Config());
+  return ResolveLocation(EffectiveLocation(), c, uploader::ProcessEnv());
+}
+
+StatusOr<std::unique_ptr<uploader::ObjectStore>> GlobalFlags::OpenStore() const {
+  KB_ASSIGN_OR_RETURN(LocationRef loc, Location());
+  return loc.Open();
 }
 
 std::string EffectiveSnapshotDir(std::string const& flag) {

@@ -5,7 +5,11 @@
 
 #include <string>
 
+#include <memory>
+
 #include "agent/base/status.h"
+#include "agent/config.h"
+#include "agent/location_ref.h"
 #include "agent/output.h"
 #include "etcd/etcd_client.h"
 #include "uploader/multipart_uploader.h"
@@ -25,12 +29,27 @@ inline constexpr char kDefaultSnapshotDir[] = "/var/lib/kbackup/snapshots";
 
 /// Flags every command has.
 struct GlobalFlags {
-  std::string location;  ///< empty: KBACKUP_LOCATION, else kDefaultLocation
+  std::string location;  ///< a URL or a config location name; empty: see EffectiveLocation()
+  std::string config;    ///< --config; empty: KBACKUP_CONFIG, else kDefaultConfigPath if it exists
   std::string output = "table";
   int verbose = 0;
   OutputFormat format() const { return output == "json" ? OutputFormat::kJson : OutputFormat::kTable; }
-  /// The effective location URL.
+  /// The location as given: --location, else KBACKUP_LOCATION, else (with a config) the etcd
+  /// snapshot schedule's location or the config's first one, else kDefaultLocation. A URL or
+  /// the name of a location in the config.
   std::string EffectiveLocation() const;
+  /// The config file, read once: --config, else KBACKUP_CONFIG, else kDefaultConfigPath when it
+  /// exists; nullptr when there is none. Errors: LoadAgentConfig's (a named file that is
+  /// missing or invalid).
+  StatusOr<AgentConfig const*> Config() const;
+  /// EffectiveLocation() resolved (a config name gets its URL and credentials).
+  /// Errors: Config()'s, ResolveLocation's.
+  StatusOr<LocationRef> Location() const;
+  /// Location(), opened. Errors: Location()'s, uploader::OpenLocation's.
+  StatusOr<std::unique_ptr<uploader::ObjectStore>> OpenStore() const;
+
+ private:
+  mutable std::shared_ptr<StatusOr<AgentConfig>> loaded_;
 };
 
 /// etcd connection flags (kubeadm defaults).
@@ -74,6 +93,12 @@ void AddEtcdCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
 
 /// Adds the `backup` command tree (Velero-compatible resource backups) to `app`.
 void AddBackupCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
+
+/// Adds `config validate` and `location check`.
+void AddConfigCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
+
+/// Adds `gc` (expiry of the location's backups).
+void AddGcCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
 
 /// Adds the `restore` command tree (resource restores of Velero-format backups) to `app`.
 void AddRestoreCommands(CLI::App& app, GlobalFlags& global, int& exit_code);

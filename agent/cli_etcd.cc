@@ -62,8 +62,11 @@ int RunSnapshot(GlobalFlags const& g, SnapshotCmd const& c) {
   auto uo = c.upload.ToOptions();
   if (!uo.ok()) return Fail(uo.status(), true);
   o.upload = *uo;
-  o.location = g.EffectiveLocation();
-  if (auto st = uploader::OpenLocation(o.location, {}); !st.ok()) return Fail(st.status(), true);
+  auto loc = g.Location();
+  if (!loc.ok()) return Fail(loc.status(), true);
+  if (auto st = loc->Open(); !st.ok()) return Fail(st.status(), true);
+  o.location = loc->url;
+  o.location_options = loc->options;
   o.snapshot_dir = EffectiveSnapshotDir(c.snapshot_dir);
   o.cluster_name = c.cluster_name;
   o.node_name = c.node_name.empty() ? HostName() : c.node_name;
@@ -109,7 +112,7 @@ int RunSnapshot(GlobalFlags const& g, SnapshotCmd const& c) {
 }
 
 int RunList(GlobalFlags const& g) {
-  auto store = uploader::OpenLocation(g.EffectiveLocation(), {});
+  auto store = g.OpenStore();
   if (!store.ok()) return Fail(store.status(), true);
   auto list = restore::ListRemoteSnapshots(**store);
   if (!list.ok()) return Fail(list.status(), false);
@@ -130,7 +133,7 @@ int RunList(GlobalFlags const& g) {
 
 /// Opens the location for name lookups; a bad location is only fatal when it is needed.
 std::unique_ptr<uploader::ObjectStore> MaybeStore(GlobalFlags const& g, Status& error) {
-  auto store = uploader::OpenLocation(g.EffectiveLocation(), {});
+  auto store = g.OpenStore();
   if (!store.ok()) {
     error = store.status();
     return nullptr;
@@ -195,12 +198,12 @@ int RunUpload(GlobalFlags const& g, std::string const& name, std::string const& 
               UploadFlags const& flags) {
   auto uo = flags.ToOptions();
   if (!uo.ok()) return Fail(uo.status(), true);
-  if (auto st = uploader::OpenLocation(g.EffectiveLocation(), {}); !st.ok()) {
-    return Fail(st.status(), true);
-  }
+  auto loc = g.Location();
+  if (!loc.ok()) return Fail(loc.status(), true);
+  if (auto st = loc->Open(); !st.ok()) return Fail(st.status(), true);
   Progress progress("upload", g.format() == OutputFormat::kTable && Progress::StderrIsTty());
   uo->progress = [&](std::uint64_t d, std::uint64_t t) { progress.Update(d, t); };
-  auto r = ResumeSnapshotUpload(EffectiveSnapshotDir(dir), name, g.EffectiveLocation(), *uo);
+  auto r = ResumeSnapshotUpload(EffectiveSnapshotDir(dir), name, loc->url, loc->options, *uo);
   progress.Done();
   if (!r.ok()) return Fail(r.status(), false);
   if (g.format() == OutputFormat::kJson) {

@@ -125,7 +125,7 @@ int RunCreate(GlobalFlags const& g, CreateArgs const& a) {
   if (!access.ok()) return Fail(access.status(), true);
   auto client = kube::ApiClient::Create(*access);
   if (!client.ok()) return Fail(client.status(), true);
-  auto store = uploader::OpenLocation(g.EffectiveLocation(), {});
+  auto store = g.OpenStore();
   if (!store.ok()) return Fail(store.status(), true);
   Progress progress("restore", Progress::StderrIsTty(), SystemClock::Instance(),
                     ProgressUnit::kItems);
@@ -156,7 +156,7 @@ json::object SummaryJson(restore::RestoreSummary const& s) {
 }
 
 int WithStore(GlobalFlags const& g, std::function<int(uploader::ObjectStore&)> const& fn) {
-  auto store = uploader::OpenLocation(g.EffectiveLocation(), {});
+  auto store = g.OpenStore();
   if (!store.ok()) return Fail(store.status(), true);
   return fn(**store);
 }

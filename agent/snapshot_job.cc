@@ -98,7 +98,8 @@ std::vector<std::string> RemoveStaleTempFiles(std::filesystem::path const& dir,
 StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Clock& clock) {
   auto const started = clock.Monotonic();
   KB_RETURN_IF_ERROR(EnsureDir(options.snapshot_dir));
-  KB_ASSIGN_OR_RETURN(auto store, uploader::OpenLocation(options.location, {}));
+  KB_ASSIGN_OR_RETURN(auto store,
+                      uploader::OpenLocation(options.location, options.location_options));
   KB_ASSIGN_OR_RETURN(auto client, etcd::EtcdClient::Connect(options.etcd));
   KB_ASSIGN_OR_RETURN(etcd::MemberStatus member, client->Status());
 
@@ -197,12 +198,13 @@ StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Cl
 StatusOr<uploader::UploadResult> ResumeSnapshotUpload(std::filesystem::path const& snapshot_dir,
                                                       std::string const& name,
                                                       std::string const& location,
+                                                      uploader::LocationOptions const& location_options,
                                                       uploader::UploadOptions options) {
   auto manifest_path = snapshot_dir / etcd::ManifestFileName(name);
   KB_ASSIGN_OR_RETURN(std::string manifest_json, ReadFileToString(manifest_path));
   KB_ASSIGN_OR_RETURN(etcd::SnapshotManifest m,
                       etcd::ParseManifestJson(manifest_json, manifest_path.string()));
-  KB_ASSIGN_OR_RETURN(auto store, uploader::OpenLocation(location, {}));
+  KB_ASSIGN_OR_RETURN(auto store, uploader::OpenLocation(location, location_options));
   options.journal_path = UploadJournalPath(snapshot_dir, name);
   auto key = std::string(etcd::kSnapshotKeyPrefix) + etcd::SnapshotFileName(m.name);
   KB_ASSIGN_OR_RETURN(uploader::UploadResult r,

@@ -12,6 +12,7 @@
 #include "agent/base/status.h"
 #include "etcd/etcd_client.h"
 #include "etcd/snapshot_manifest.h"
+#include "uploader/location.h"
 #include "uploader/multipart_uploader.h"
 
 namespace kb::agent {
@@ -21,6 +22,8 @@ struct SnapshotJobOptions {
   etcd::EtcdConnectOptions etcd;
   /// Backup location URL (file:///..., s3://...).
   std::string location;
+  /// How to open it (credentials the config names). Default: the default chain.
+  uploader::LocationOptions location_options;
   /// Where local copies live. Default: /var/lib/kbackup/snapshots.
   std::filesystem::path snapshot_dir = "/var/lib/kbackup/snapshots";
   /// Local copies kept (the newest); older ones are deleted only after a new one completed.
@@ -68,6 +71,7 @@ StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Cl
 StatusOr<uploader::UploadResult> ResumeSnapshotUpload(std::filesystem::path const& snapshot_dir,
                                                       std::string const& name,
                                                       std::string const& location,
+                                                      uploader::LocationOptions const& location_options,
                                                       uploader::UploadOptions options);
 
 /// Journal path of the upload of snapshot `name` in `snapshot_dir`.

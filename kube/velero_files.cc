@@ -130,7 +130,7 @@ json::object BackupObjectJson(BackupMetadata const& m) {
   spec["itemOperationTimeout"] = "4h0m0s";
   spec["hooks"] = json::object();
 
-  json::object annotations;
+  json::object annotations{{kWrittenByAnnotation, "kbackup"}};
   if (!m.server_git_version.empty()) {
     std::string v = m.server_git_version;  // v1.34.4
     std::string major = v.substr(1, v.find('.') - 1);

@@ -18,6 +18,10 @@
 
 namespace kb::kube {
 
+/// Annotation on the Backup objects kbackup writes (velero-backup.json): value "kbackup".
+/// kbackup's expiry deletes only backups carrying it; Velero's own are left to Velero's GC.
+inline constexpr char kWrittenByAnnotation[] = "kbackup.io/written-by";
+
 /// Checks a backup name: a DNS-1123 subdomain (what a Backup object's metadata.name must be),
 /// at most 63 characters so it also fits in a label value. Errors: kInvalidArgument.
 Status ValidateBackupName(std::string const& name);
