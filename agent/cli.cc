@@ -46,6 +46,7 @@ int RunCli(int argc, char** argv) {
   AddRestoreCommands(app, global, exit_code);
   AddConfigCommands(app, global, exit_code);
   AddGcCommands(app, global, exit_code);
+  AddAgentCommand(app, global, exit_code);
   app.parse_complete_callback([&] { SetVerbosity(global.verbose); });
   try {
     app.parse(argc, argv);

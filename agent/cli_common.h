@@ -97,6 +97,9 @@ void AddBackupCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
 /// Adds `config validate` and `location check`.
 void AddConfigCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
 
+/// Adds `agent` (the daemon).
+void AddAgentCommand(CLI::App& app, GlobalFlags& global, int& exit_code);
+
 /// Adds `gc` (expiry of the location's backups).
 void AddGcCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
 

@@ -51,10 +51,9 @@ struct LocationConfig {
 struct EtcdConfig {
   /// Client URLs, tried in order. Default: https://127.0.0.1:2379.
   std::vector<std::string> endpoints{"https://127.0.0.1:2379"};
-  /// TLS files. Default: kubeadm's /etc/kubernetes/pki/etcd/{ca,healthcheck-client}.*
-  std::string cacert = "/etc/kubernetes/pki/etcd/ca.crt";
-  std::string cert = "/etc/kubernetes/pki/etcd/healthcheck-client.crt";
-  std::string key = "/etc/kubernetes/pki/etcd/healthcheck-client.key";
+  /// TLS files. Default: empty = kubeadm's /etc/kubernetes/pki/etcd/{ca,healthcheck-client}.*
+  /// when an endpoint is https:// and the file exists (as the CLI's --etcd-* flags).
+  std::string cacert, cert, key;
   /// etcd user; its password comes from KBACKUP_ETCD_PASSWORD. Default: none.
   std::string user;
   /// Per-endpoint connect timeout. Default: 5 s.
@@ -124,6 +123,8 @@ struct AgentConfig {
   std::string kubeconfig = "/etc/kubernetes/admin.conf";
   /// Local snapshot dir. Default: /var/lib/kbackup/snapshots.
   std::string snapshot_dir = "/var/lib/kbackup/snapshots";
+  /// The agent's state (last ticks, staging of resource backups). Default: /var/lib/kbackup.
+  std::string state_dir = "/var/lib/kbackup";
   EtcdConfig etcd;
   std::vector<LocationConfig> locations;
   std::optional<SnapshotScheduleConfig> etcd_snapshots;

@@ -370,7 +370,7 @@ void ReadDaemon(Walker& w, YAML::Node const& root, DaemonConfig& d) {
 }
 
 void ReadRoot(Walker& w, YAML::Node const& root, AgentConfig& c) {
-  if (!w.Mapping(root, "", {"cluster", "node", "time_zone", "kubeconfig", "snapshot_dir", "etcd",
+  if (!w.Mapping(root, "", {"cluster", "node", "time_zone", "kubeconfig", "snapshot_dir", "state_dir", "etcd",
                             "locations", "etcd_snapshots", "resource_backups", "agent"})) {
     return;
   }
@@ -390,6 +390,7 @@ void ReadRoot(Walker& w, YAML::Node const& root, AgentConfig& c) {
   }
   w.String(root, "kubeconfig", "", c.kubeconfig);
   w.String(root, "snapshot_dir", "", c.snapshot_dir);
+  w.String(root, "state_dir", "", c.state_dir);
   ReadEtcd(w, root, c.etcd);
   ReadLocations(w, root, c);
   ReadSnapshots(w, root, c);

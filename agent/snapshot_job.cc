@@ -98,8 +98,10 @@ std::vector<std::string> RemoveStaleTempFiles(std::filesystem::path const& dir,
 StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Clock& clock) {
   auto const started = clock.Monotonic();
   KB_RETURN_IF_ERROR(EnsureDir(options.snapshot_dir));
-  KB_ASSIGN_OR_RETURN(auto store,
-                      uploader::OpenLocation(options.location, options.location_options));
+  std::unique_ptr<uploader::ObjectStore> store;
+  if (options.upload_enabled) {
+    KB_ASSIGN_OR_RETURN(store, uploader::OpenLocation(options.location, options.location_options));
+  }
   KB_ASSIGN_OR_RETURN(auto client, etcd::EtcdClient::Connect(options.etcd));
   KB_ASSIGN_OR_RETURN(etcd::MemberStatus member, client->Status());
 
@@ -125,10 +127,17 @@ StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Cl
 
   // etcd stream (trailer verified by the client) → zstd → sha256(zst) → local file + upload.
   KB_ASSIGN_OR_RETURN(auto start_rev, client->CurrentRevision());
-  KB_ASSIGN_OR_RETURN(auto upload_sink, uploader::PipelinedUploadSink::Create(
-                                            *store, result.key, result.local_path, upload));
-  uploader::PipelinedUploadSink* upload_ptr = upload_sink.get();
-  auto zst_sha = std::make_unique<Sha256Sink>(std::move(upload_sink));
+  std::unique_ptr<ChunkSink> out;
+  uploader::PipelinedUploadSink* upload_ptr = nullptr;
+  if (store) {
+    KB_ASSIGN_OR_RETURN(auto upload_sink, uploader::PipelinedUploadSink::Create(
+                                              *store, result.key, result.local_path, upload));
+    upload_ptr = upload_sink.get();
+    out = std::move(upload_sink);
+  } else {
+    KB_ASSIGN_OR_RETURN(out, AtomicFileSink::Create(result.local_path));
+  }
+  auto zst_sha = std::make_unique<Sha256Sink>(std::move(out));
   Sha256Sink* zst_sha_ptr = zst_sha.get();
   KB_ASSIGN_OR_RETURN(auto zstd, ZstdCompressSink::Create(options.compression_level,
                                                           options.compression_workers,
@@ -154,7 +163,7 @@ StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Cl
   m.compressed_sha256 = zst_sha_ptr->hex();
   if (info.ok()) {
     m.storage_version = info->storage_version;
-    result.upload = upload_ptr->result();
+    if (upload_ptr != nullptr) result.upload = upload_ptr->result();
   }
 
   // The manifest is written last, locally and remotely: no manifest, no snapshot.
@@ -169,22 +178,26 @@ StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Cl
                               m.name, options.snapshot_dir.string(), info.status().message(),
                               m.name));
   }
-  uploader::PutOptions put;
-  put.content_type = "application/json";
-  KB_RETURN_IF_ERROR(store->Put(std::string(etcd::kSnapshotKeyPrefix) +
-                                    etcd::ManifestFileName(m.name),
-                                manifest_json, put));
+  if (store) {
+    uploader::PutOptions put;
+    put.content_type = "application/json";
+    KB_RETURN_IF_ERROR(store->Put(std::string(etcd::kSnapshotKeyPrefix) +
+                                      etcd::ManifestFileName(m.name),
+                                  manifest_json, put));
+  }
 
   result.pruned_local =
       PruneLocal(options.snapshot_dir, m.cluster + "-etcd-" + m.node + "-", options.keep_local);
   // Leftovers of killed runs. The snapshot is done: a failure here is only a warning.
-  auto aborted = uploader::AbortStaleUploads(*store, etcd::kSnapshotKeyPrefix,
-                                             options.stale_after, clock, {options.snapshot_dir});
-  if (aborted.ok()) {
-    result.stale_uploads_aborted = *aborted;
-  } else {
-    KB_LOG(agent, warn, "stale uploads not cleaned location={} error=\"{}\"", options.location,
-           aborted.status().message());
+  if (store) {
+    auto aborted = uploader::AbortStaleUploads(*store, etcd::kSnapshotKeyPrefix,
+                                               options.stale_after, clock, {options.snapshot_dir});
+    if (aborted.ok()) {
+      result.stale_uploads_aborted = *aborted;
+    } else {
+      KB_LOG(agent, warn, "stale uploads not cleaned location={} error=\"{}\"", options.location,
+             aborted.status().message());
+    }
   }
   result.stale_files_removed = RemoveStaleTempFiles(options.snapshot_dir, options.stale_after);
   result.seconds = std::chrono::duration<double>(clock.Monotonic() - started).count();

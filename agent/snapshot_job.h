@@ -45,6 +45,9 @@ struct SnapshotJobOptions {
   std::chrono::seconds stale_after = std::chrono::hours(24);
   /// Show progress on stderr (only when it is a TTY).
   bool progress = false;
+  /// Upload to `location`. false: a local copy only (the agent on a node that is not the
+  /// cluster's leader); `location` is then not used. Default: true.
+  bool upload_enabled = true;
 };
 
 /// What one snapshot produced.

@@ -56,7 +56,7 @@ TEST(AgentConfig, ReadsEveryKey) {
   EXPECT_EQ(c.etcd.endpoints,
             (std::vector<std::string>{"https://10.0.0.1:2379", "https://10.0.0.2:2379"}));
   EXPECT_EQ(c.etcd.dial_timeout, std::chrono::seconds(3));
-  EXPECT_EQ(c.etcd.cacert, "/etc/kubernetes/pki/etcd/ca.crt") << "kubeadm's default";
+  EXPECT_EQ(c.etcd.cacert, "") << "kubeadm's files when present, as the CLI's flags";
   ASSERT_EQ(c.locations.size(), 3u);
   ASSERT_NE(c.FindLocation("primary"), nullptr);
   EXPECT_EQ(c.FindLocation("primary")->credentials.file, "/etc/kbackup/aws-credentials");

@@ -1,0 +1,156 @@
+// kbackup agent, the real process, against real etcd 3.6, MinIO and the kube-apiserver of
+// cluster a: it runs its schedules, expires what is past its expiry, keeps at most keep_local
+// local copies, keeps running on a SIGHUP with a bad config, stops on SIGTERM, and runs a tick
+// missed while it was down once at its next start.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "tests/support/background_process.h"
+#include "tests/support/etcd_env.h"
+#include "tests/support/restore_env.h"
+#include "tests/support/velero_env.h"
+
+namespace kb::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Config(TempDir const& dir, MinioLocation const& loc, std::string const& backup_name,
+                   std::string const& snapshot_schedule, std::string const& backup_schedule) {
+  EtcdServer etcd = GetEtcdServer("ETCD36");
+  std::ostringstream c;
+  c << "cluster: agt\nnode: n1\n"
+    << "kubeconfig: " << RequireEnv("KB_TEST_KUBE_A_KUBECONFIG") << "\n"
+    << "snapshot_dir: " << dir.path() << "/snapshots\nstate_dir: " << dir.path() << "/state\n"
+    << "etcd:\n  endpoints: [" << etcd.endpoint << "]\n  cacert: " << etcd.cacert
+    << "\n  cert: " << etcd.cert << "\n  key: " << etcd.key << "\n"
+    << "locations:\n  minio:\n    url: \"" << loc.url << "\"\n"
+    << "    credentials: {access_key_id_env: KB_T_KEY, secret_access_key_env: KB_T_SECRET}\n"
+    << "etcd_snapshots:\n  schedule: \"" << snapshot_schedule << "\"\n  keep_local: 2\n"
+    << "  expiry: 6s\n  location: minio\n"
+    << "resource_backups:\n- name: " << backup_name << "\n  schedule: \"" << backup_schedule
+    << "\"\n  location: minio\n  expiry: 6s\n  include_namespaces: [monitoring]\n"
+    << "agent:\n  metrics_address: \"\"\n";
+  std::string const file = dir.path() + "/config.yaml";
+  std::ofstream(file) << c.str();
+  return file;
+}
+
+std::vector<std::string> Env() {
+  return {"KB_T_KEY=" + RequireEnv("KB_TEST_S3_ACCESS_KEY"),
+          "KB_T_SECRET=" + RequireEnv("KB_TEST_S3_SECRET_KEY")};
+}
+
+/// Names of the etcd snapshots (manifests) and Velero backups (records) in the location.
+std::set<std::string> Backups(MinioLocation const& loc) {
+  std::set<std::string> out;
+  static std::regex const snapshot(R"(plugins/kbackup/etcd/(.*)\.manifest\.json)");
+  static std::regex const backup(R"(backups/([^/]*)/velero-backup\.json)");
+  for (auto const& k : loc.Keys()) {
+    std::smatch m;
+    if (std::regex_match(k, m, snapshot) || std::regex_match(k, m, backup)) out.insert(m[1]);
+  }
+  return out;
+}
+
+int LocalSnapshots(TempDir const& dir) {
+  int n = 0;
+  std::error_code ec;
+  for (auto const& e : fs::directory_iterator(dir.path() + "/snapshots", ec)) {
+    if (e.path().string().ends_with(".manifest.json")) ++n;
+  }
+  return n;
+}
+
+TEST(AgentDaemon, RunsSchedulesExpiresReloadsAndStops) {
+  TempDir dir;
+  MinioLocation loc("agent");
+  std::string const name = "agt" + std::to_string(::getpid());
+  std::string const file = Config(dir, loc, name, "@every 4s", "@every 5s");
+  BackgroundProcess agent({KB_BINARY_PATH, "agent", "--config", file, "--retry-delay", "1"},
+                          Env(), dir.path() + "/agent.log");
+  // Over ~25 s: several snapshots and backups come and go (6 s expiry).
+  std::set<std::string> seen;
+  std::set<std::string> first_seen;
+  bool expired = WaitUntil(std::chrono::seconds(60), [&] {
+    auto now = Backups(loc);
+    if (first_seen.empty()) first_seen = now;
+    seen.insert(now.begin(), now.end());
+    int snapshots = 0, backups = 0;
+    for (auto const& s : seen) (s.starts_with("agt-etcd-n1-") ? snapshots : backups)++;
+    bool first_gone = !first_seen.empty() &&
+                      std::none_of(first_seen.begin(), first_seen.end(),
+                                   [&](std::string const& s) { return now.contains(s); });
+    return snapshots >= 4 && backups >= 3 && first_gone;
+  });
+  EXPECT_TRUE(expired) << "seen: " << seen.size() << "\n" << agent.Log();
+  EXPECT_TRUE(agent.running());
+  EXPECT_LE(LocalSnapshots(dir), 2) << "keep_local 2";
+  for (auto const& s : seen) {
+    if (s.starts_with(name)) {
+      EXPECT_TRUE(std::regex_match(s, std::regex(name + "-[0-9]{14}"))) << s;
+    }
+  }
+  // Expired ones are gone: nothing in the location is older than the expiry plus one period.
+  EXPECT_LE(Backups(loc).size(), 6u) << agent.Log();
+
+  // A SIGHUP with a bad config: logged, the old config keeps running.
+  std::ofstream(file) << "cluster: agt\nlocatons: {}\n";
+  agent.Signal(SIGHUP);
+  ASSERT_TRUE(WaitUntil(std::chrono::seconds(10), [&] {
+    return agent.Log().find("config not reloaded") != std::string::npos;
+  })) << agent.Log();
+  EXPECT_NE(agent.Log().find("locatons: unknown key"), std::string::npos);
+  auto before = Backups(loc);
+  EXPECT_TRUE(WaitUntil(std::chrono::seconds(20), [&] {
+    auto now = Backups(loc);
+    return std::any_of(now.begin(), now.end(), [&](auto const& s) { return !before.contains(s); });
+  })) << "runs go on after the failed reload\n" << agent.Log();
+  EXPECT_TRUE(agent.running());
+
+  agent.Signal(SIGTERM);
+  auto code = agent.Wait(std::chrono::seconds(90));
+  ASSERT_TRUE(code.has_value()) << agent.Log();
+  EXPECT_EQ(*code, 0) << agent.Log();
+  EXPECT_NE(agent.Log().find("agent stopped"), std::string::npos) << agent.Log();
+  // No half-written file is left in the snapshot dir.
+  std::error_code ec;
+  for (auto const& e : fs::directory_iterator(dir.path() + "/snapshots", ec)) {
+    EXPECT_FALSE(e.path().string().ends_with(".part")) << e.path();
+  }
+}
+
+TEST(AgentDaemon, AMissedTickRunsOnceAtStart) {
+  TempDir dir;
+  MinioLocation loc("agent-missed");
+  std::string const name = "agm" + std::to_string(::getpid());
+  // Hourly schedules whose last handled tick was two days ago: the node was down.
+  std::string const file = Config(dir, loc, name, "0 * * * *", "0 * * * *");
+  fs::create_directories(dir.path() + "/state");
+  std::ofstream(dir.path() + "/state/agent-state.json")
+      << R"({"etcd-snapshots":"2020-01-01T00:00:00Z",")" << name << R"(":"2020-01-01T00:00:00Z"})";
+  BackgroundProcess agent({KB_BINARY_PATH, "agent", "--config", file}, Env(),
+                          dir.path() + "/agent.log");
+  ASSERT_TRUE(WaitUntil(std::chrono::seconds(60), [&] { return Backups(loc).size() >= 2; }))
+      << agent.Log();
+  // Only one run per schedule, not one per missed hour.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  EXPECT_EQ(Backups(loc).size(), 2u) << agent.Log();
+  EXPECT_NE(agent.Log().find("missed tick runs now schedule=etcd-snapshots"), std::string::npos);
+  agent.Signal(SIGTERM);
+  EXPECT_EQ(agent.Wait(std::chrono::seconds(90)), std::optional<int>(0)) << agent.Log();
+  // The handled tick is persisted: a restart does not run it again.
+  std::ifstream in(dir.path() + "/state/agent-state.json");
+  std::string state((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(state.find("2020-01-01"), std::string::npos) << state;
+  EXPECT_NE(state.find("etcd-snapshots"), std::string::npos) << state;
+}
+
+}  // namespace
+}  // namespace kb::testing
