@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config git ca-certificates curl openssl
+  build-essential dpkg-dev cmake ninja-build pkg-config git ca-certificates curl openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libcurl4-openssl-dev libssl-dev libzstd-dev zstd
   libboost1.81-all-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libarchive-dev
