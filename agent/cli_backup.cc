@@ -39,14 +39,19 @@ int RunCreate(GlobalFlags const& g, CreateArgs const& a) {
   if (a.include_cluster_resources == "true") o.scope.include_cluster_resources = true;
   if (a.include_cluster_resources == "false") o.scope.include_cluster_resources = false;
   o.scope.label_selector = a.selector;
-  if (!ParseGoDuration(a.ttl, o.ttl)) {
-    return Fail(InvalidArgumentError(fmt::format("--ttl {}: use a duration like 720h", a.ttl)),
-                true);
+  auto ttl = Expiry::Parse(a.ttl);
+  if (!ttl.ok()) {
+    return Fail(InvalidArgumentError("--ttl: " + std::string(ttl.status().message())), true);
   }
+  o.ttl = ttl->ApproximateTtl(SystemClock::Instance().Now());
   o.storage_location = a.storage_location;
   o.parallel_lists = a.parallel_lists;
   o.page_size = a.page_size;
-  auto access = kube::ResolveClusterAccess(a.kubeconfig, a.context, kube::ProcessKubeEnv());
+  auto cfg = g.Config();
+  if (!cfg.ok()) return Fail(cfg.status(), true);
+  std::string kubeconfig = a.kubeconfig;
+  if (kubeconfig.empty() && *cfg != nullptr) kubeconfig = (*cfg)->kubeconfig;  // the config's cluster
+  auto access = kube::ResolveClusterAccess(kubeconfig, a.context, kube::ProcessKubeEnv());
   if (!access.ok()) return Fail(access.status(), true);
   auto client = kube::ApiClient::Create(*access);
   if (!client.ok()) return Fail(client.status(), true);
@@ -198,7 +203,7 @@ void AddBackupCommands(CLI::App& app, GlobalFlags& g, int& exit_code) {
       ->check(CLI::IsMember({"true", "false", "auto"}))
       ->capture_default_str();
   create->add_option("-l,--selector", c->selector, "Only objects with these labels (k=v,...)");
-  create->add_option("--ttl", c->ttl, "How long Velero keeps the backup")->capture_default_str();
+  create->add_option("--ttl", c->ttl, "How long the backup is kept (its expiration): 720h, 30d, 3mo")->capture_default_str();
   create->add_option("--storage-location", c->storage_location,
                      "The Velero BackupStorageLocation name recorded in the backup")
       ->capture_default_str();

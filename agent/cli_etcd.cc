@@ -1,4 +1,6 @@
 // `kbackup etcd ...`: snapshot, list, status, verify, upload, restore.
+#include <fmt/ranges.h>
+
 #include <memory>
 
 #include "agent/base/clock.h"
@@ -54,7 +56,31 @@ struct SnapshotCmd {
   std::string stale_after = "24h";
 };
 
-int RunSnapshot(GlobalFlags const& g, SnapshotCmd const& c) {
+/// Takes what the flags of `cmd` left unset from the config's cluster, node, etcd and etcd
+/// snapshot schedule.
+void ApplyConfigDefaults(AgentConfig const& cfg, CLI::App const& cmd, SnapshotCmd& c) {
+  auto unset = [&](char const* flag) { return cmd.count(flag) == 0; };
+  if (unset("--etcd-endpoints")) c.etcd.endpoints = fmt::format("{}", fmt::join(cfg.etcd.endpoints, ","));
+  if (unset("--etcd-cacert")) c.etcd.cacert = cfg.etcd.cacert;
+  if (unset("--etcd-cert")) c.etcd.cert = cfg.etcd.cert;
+  if (unset("--etcd-key")) c.etcd.key = cfg.etcd.key;
+  if (unset("--etcd-user")) c.etcd.user = cfg.etcd.user;
+  if (unset("--etcd-dial-timeout")) {
+    c.etcd.dial_timeout_seconds = static_cast<int>(cfg.etcd.dial_timeout.count());
+  }
+  if (unset("--cluster-name")) c.cluster_name = cfg.cluster;
+  if (unset("--node-name")) c.node_name = cfg.node;
+  if (unset("--snapshot-dir")) c.snapshot_dir = cfg.snapshot_dir;
+  if (cfg.etcd_snapshots) {
+    if (unset("--keep-local")) c.keep_local = std::max(1, cfg.etcd_snapshots->keep_local);
+    if (unset("--ttl") && cfg.etcd_snapshots->expiry) c.ttl = cfg.etcd_snapshots->expiry->text();
+  }
+}
+
+int RunSnapshot(GlobalFlags const& g, SnapshotCmd c, CLI::App const& cmd) {
+  auto cfg = g.Config();
+  if (!cfg.ok()) return Fail(cfg.status(), true);
+  if (*cfg != nullptr) ApplyConfigDefaults(**cfg, cmd, c);
   SnapshotJobOptions o;
   auto eo = c.etcd.ToOptions();
   if (!eo.ok()) return Fail(eo.status(), true);
@@ -75,12 +101,9 @@ int RunSnapshot(GlobalFlags const& g, SnapshotCmd const& c) {
   o.compression_level = c.level;
   o.compression_workers = c.workers;
   if (!c.ttl.empty()) {
-    std::chrono::seconds ttl;
-    if (!ParseGoDuration(c.ttl, ttl)) {
-      return Fail(InvalidArgumentError(fmt::format("--ttl {}: use a duration like 720h", c.ttl)),
-                  true);
-    }
-    o.ttl = ttl;
+    auto ttl = Expiry::Parse(c.ttl);
+    if (!ttl.ok()) return Fail(InvalidArgumentError("--ttl: " + std::string(ttl.status().message())), true);
+    o.ttl = ttl->ApproximateTtl(SystemClock::Instance().Now());
   }
   if (!ParseGoDuration(c.stale_after, o.stale_after)) {
     return Fail(InvalidArgumentError(
@@ -280,12 +303,12 @@ void AddEtcdCommands(CLI::App& app, GlobalFlags& g, int& exit_code) {
   s->add_option("--compression-level", snap->level, "zstd level 1..19")->capture_default_str();
   s->add_option("--compression-threads", snap->workers, "zstd worker threads (0 = inline)")
       ->capture_default_str();
-  s->add_option("--ttl", snap->ttl, "Expiry recorded in the manifest, e.g. 720h");
+  s->add_option("--ttl", snap->ttl, "Expiry recorded in the manifest: 720h, 90d, 3mo, 1y");
   s->add_option("--stale-after", snap->stale_after,
                 "Abort leftover multipart uploads and delete leftover .part files of killed runs "
                 "older than this")
       ->capture_default_str();
-  s->callback([&g, &exit_code, snap] { exit_code = RunSnapshot(g, *snap); });
+  s->callback([&g, &exit_code, snap, s] { exit_code = RunSnapshot(g, *snap, *s); });
 
   auto* l = etcd->add_subcommand("list", "List the snapshots in the location, newest first");
   l->callback([&g, &exit_code] { exit_code = RunList(g); });

@@ -3,9 +3,12 @@
 // named.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
+#include "agent/base/clock.h"
 #include "agent/base/json.h"
+#include "tests/support/etcd_env.h"
 #include "tests/support/test_env.h"
 #include "tests/support/velero_env.h"
 
@@ -134,6 +137,35 @@ TEST(ConfigLocation, CommandsUseANamedLocationWithItsCredentials) {
   auto wrong = RunKbackup({"--config", file, "--location", "wrong-secret", "backup", "list"});
   EXPECT_EQ(wrong.exit_code, 1) << wrong.err;
   EXPECT_EQ(wrong.err.find("not-the-secret"), std::string::npos) << "never a secret in output";
+}
+
+TEST(ConfigLocation, EtcdSnapshotTakesItsDefaultsFromTheConfig) {
+  TempDir dir;
+  MinioLocation loc("config-defaults");
+  EtcdServer etcd = GetEtcdServer("ETCD36");
+  std::string const file = dir.path() + "/config.yaml";
+  std::ofstream(file) << "cluster: fromconfig\nnode: cp9\nsnapshot_dir: " << dir.path()
+                      << "/snaps\netcd:\n  endpoints: [" << etcd.endpoint << "]\n  cacert: "
+                      << etcd.cacert << "\n  cert: " << etcd.cert << "\n  key: " << etcd.key
+                      << "\nlocations:\n  m:\n    url: \"" << loc.url << "\"\n"
+                      << "    credentials: {access_key_id_env: KB_T_KEY, secret_access_key_env: "
+                         "KB_T_SECRET}\netcd_snapshots: {schedule: never, location: m, "
+                         "expiry: 30d, keep_local: 1}\n";
+  // No etcd flag, no --location, no AWS_* variable: all from the config.
+  auto r = RunKbackup({"--config", file, "-o", "json", "etcd", "snapshot"},
+                      {"KB_T_KEY=" + RequireEnv("KB_TEST_S3_ACCESS_KEY"),
+                       "KB_T_SECRET=" + RequireEnv("KB_TEST_S3_SECRET_KEY")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json::object out = json::parse(r.out).as_object();
+  std::string const name = JsonString(out, "name");
+  EXPECT_TRUE(name.starts_with("fromconfig-etcd-cp9-")) << name;
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/snaps/" + name + ".manifest.json"));
+  json::object manifest =
+      json::parse(loc.Read("plugins/kbackup/etcd/" + name + ".manifest.json")).as_object();
+  std::chrono::system_clock::time_point created, expires;
+  ASSERT_TRUE(ParseRfc3339(JsonString(manifest, "created_at"), created)) << json::serialize(manifest);
+  ASSERT_TRUE(ParseRfc3339(JsonString(manifest, "expires_at"), expires)) << json::serialize(manifest);
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::hours>(expires - created).count(), 30 * 24);
 }
 
 }  // namespace
