@@ -1,6 +1,7 @@
 #pragma once
 // A small etcd v3 gRPC client: what kbackup needs from one etcd member (status, revision,
-// snapshot stream, a few KV calls). Spec: shared/spec/etcd-api.md.
+// snapshot stream, a few KV calls, Txn and leases for the leader election).
+// Spec: shared/spec/etcd-api.md.
 
 #include <chrono>
 #include <cstdint>
@@ -13,6 +14,8 @@
 #include "agent/base/clock.h"
 #include "agent/base/secret.h"
 #include "agent/base/status.h"
+#include "etcd/kv.h"
+#include "etcd/lease_keep_alive.h"
 
 namespace kb::etcd {
 
@@ -36,7 +39,8 @@ struct EtcdConnectOptions {
   Secret<> password;
   /// How long one endpoint gets to answer Status (and Authenticate) at Connect. Default: 5 s.
   std::chrono::seconds dial_timeout{5};
-  /// Deadline of each later unary call (Status, Range, Put, Delete). Default: 30 s.
+  /// Deadline of each later unary call (Status, Range, Put, Delete, Txn, LeaseGrant,
+  /// LeaseRevoke). Default: 30 s.
   std::chrono::seconds call_timeout{30};
   /// Snapshot(): a stream that delivers no message for this long is cancelled
   /// (kDeadlineExceeded). There is no overall deadline: big DBs take minutes. Default: 60 s.
@@ -68,24 +72,6 @@ struct SnapshotInfo {
   /// revision. The exact one is in the file (ReadSnapshotDbInfo).
   std::int64_t revision_at_start = 0;
   std::string etcd_version;     ///< server version from Status, e.g. "3.4.23"
-};
-
-/// One key-value pair (mvccpb.KeyValue). Revisions are etcd KV revisions.
-struct KeyValue {
-  std::string key;
-  std::string value;
-  std::int64_t create_revision = 0;
-  std::int64_t mod_revision = 0;
-  std::int64_t version = 0;  ///< number of puts since creation; 0 after a delete
-  std::int64_t lease = 0;    ///< 0 = none
-};
-
-/// A Range answer.
-struct RangeResult {
-  std::int64_t revision = 0;  ///< store revision the read was served at (header.revision)
-  std::vector<KeyValue> kvs;
-  bool more = false;          ///< more keys in the range beyond `limit`
-  std::int64_t count = 0;     ///< keys in the whole range
 };
 
 /// Called during Snapshot(): bytes received so far (trailer included) and the expected total
@@ -140,6 +126,34 @@ class EtcdClient {
 
   /// Deletes keys in [key, range_end) (same range rules as Range). Returns how many.
   StatusOr<std::int64_t> Delete(std::string const& key, std::string const& range_end = "");
+
+  /// Runs `txn` (KV.Txn): its compares, then its success or failure ops, atomically.
+  /// Not idempotent when a branch writes: after an error (kUnavailable, kDeadlineExceeded) the
+  /// txn may or may not have been applied; read the keys back before trying again.
+  /// Errors: kInvalidArgument (etcd refused the txn: too many ops, one key written twice),
+  ///   kNotFound (a Put names a lease that expired or was revoked), kUnavailable (member
+  ///   unreachable, or the cluster has no raft leader; retryable), kDeadlineExceeded.
+  StatusOr<TxnResult> Txn(TxnRequest const& txn);
+
+  /// Grants a lease of `ttl` (Lease.LeaseGrant; etcd-api.md §1.6). Keys put with its id are
+  /// deleted when it expires (not renewed for its TTL) or is revoked. Not idempotent: each call
+  /// grants a new lease (an unused one expires after its TTL).
+  /// Errors: kInvalidArgument (ttl <= 0, or above etcd's maximum of 9,000,000,000 s),
+  ///   kUnavailable, kDeadlineExceeded (retryable; a lease may have been granted anyway).
+  StatusOr<Lease> LeaseGrant(std::chrono::seconds ttl);
+
+  /// Revokes lease `id` (Lease.LeaseRevoke): the keys attached to it are deleted at once, in
+  /// one revision. Idempotent in effect (a second call gets kNotFound).
+  /// Errors: kNotFound (no such lease: expired or already revoked), kUnavailable,
+  ///   kDeadlineExceeded (retryable).
+  ::kb::Status LeaseRevoke(std::int64_t id);
+
+  /// Starts keeping `lease` alive on a Lease.LeaseKeepAlive stream of this client, from a
+  /// thread of the returned object; see LeaseKeepAlive for the schedule, the local deadline and
+  /// when the lease counts as lost. The object must not outlive this client.
+  /// Errors: kInvalidArgument (lease id 0, ttl <= 0, or safety_margin not below 2/3 of ttl).
+  StatusOr<std::unique_ptr<LeaseKeepAlive>> KeepAlive(Lease const& lease,
+                                                      KeepAliveOptions options = {});
 
  private:
   struct Impl;

@@ -21,6 +21,7 @@ bash tests/env/velero/build.sh
 envdir=$(mktemp -d /tmp/kbackup-test-env.XXXXXX)
 cleanup() {
   bash tests/env/velero/down.sh "$envdir" b >/dev/null 2>&1 || true
+  bash tests/env/etcd-cluster.sh down "$envdir/etcd-cluster" >/dev/null 2>&1 || true
   bash tests/env/down.sh "$envdir" >/dev/null 2>&1 || true
   for c in a b; do
     [ -f tests/env/kube/down.sh ] && bash tests/env/kube/down.sh "$envdir/kube" "$c" >/dev/null 2>&1 || true
@@ -42,6 +43,9 @@ stamp "start servers"
 bash tests/env/up.sh "$envdir"
 # shellcheck disable=SC1091
 source "$envdir/env.sh"
+bash tests/env/etcd-cluster.sh up "$envdir/etcd-cluster"  # 3 members, for the leader election
+# shellcheck disable=SC1091
+source "$envdir/etcd-cluster/env.sh"
 if [ -f tests/env/kube/up.sh ]; then
   for c in a b; do
     # Cluster b lists straight from etcd (no watch cache): expired continue tokens are testable.

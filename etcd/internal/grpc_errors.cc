@@ -60,6 +60,18 @@ Status FromGrpcStatus(grpc::Status const& s, CallContext const& ctx) {
         "an etcd user ({})",
         ctx.endpoint, ctx.call, who, kAuthAdvice, detail));
   }
+  if (Contains(m, "requested lease not found")) {
+    return NotFoundError(fmt::format(
+        "etcd at {} does not know the lease of {}: it expired or was revoked ({})", ctx.endpoint,
+        ctx.call, detail));
+  }
+  if (code == StatusCode::kUnavailable &&
+      (Contains(m, "no leader") || Contains(m, "leader changed"))) {
+    return UnavailableError(fmt::format(
+        "etcd at {} has no raft leader for {} right now (an election is running, or the "
+        "cluster lost quorum); retry ({})",
+        ctx.endpoint, ctx.call, detail));
+  }
   switch (code) {
     case StatusCode::kUnauthenticated:
       return UnauthenticatedError(fmt::format("etcd at {} did not authenticate {} for {}: {} ({})",

@@ -22,7 +22,9 @@ struct CallContext {
 /// - a TLS handshake failure (gRPC reports kUnavailable) → kUnauthenticated
 ///   "TLS to ENDPOINT failed: …; check --etcd-cacert/--etcd-cert/--etcd-key";
 /// - etcd's "authentication failed" (kInvalidArgument) and "user name is empty" →
-///   kUnauthenticated "… check --etcd-user and KBACKUP_ETCD_PASSWORD".
+///   kUnauthenticated "… check --etcd-user and KBACKUP_ETCD_PASSWORD";
+/// - "requested lease not found" stays kNotFound and says the lease expired or was revoked;
+/// - "no leader" / "leader changed" stay kUnavailable and say the cluster has no raft leader.
 /// The server's text is kept after the advice. OK maps to OK.
 Status FromGrpcStatus(grpc::Status const& s, CallContext const& ctx);
 

@@ -89,5 +89,22 @@ TEST(GrpcErrors, AllEndpointsFailedNamesEach) {
   EXPECT_EQ(one.code(), StatusCode::kUnauthenticated);
 }
 
+TEST(GrpcErrors, LeaseNotFoundStaysNotFoundAndSaysTheLeaseIsGone) {
+  grpc::Status s(grpc::StatusCode::NOT_FOUND, "etcdserver: requested lease not found");
+  Status st = FromGrpcStatus(s, CallContext{"http://127.0.0.1:2379", "Txn", ""});
+  EXPECT_EQ(st.code(), StatusCode::kNotFound);
+  EXPECT_NE(st.message().find("expired or was revoked"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("Txn"), std::string::npos);
+}
+
+TEST(GrpcErrors, NoRaftLeaderStaysUnavailableAndSaysSo) {
+  for (char const* text : {"etcdserver: no leader", "etcdserver: leader changed"}) {
+    Status st = FromGrpcStatus(grpc::Status(grpc::StatusCode::UNAVAILABLE, text), kCtx);
+    EXPECT_EQ(st.code(), StatusCode::kUnavailable);
+    EXPECT_NE(st.message().find("no raft leader"), std::string::npos) << st.message();
+    EXPECT_TRUE(IsTransportFailure(st));
+  }
+}
+
 }  // namespace
 }  // namespace kb::etcd::internal
