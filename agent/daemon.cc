@@ -20,6 +20,8 @@
 #include "agent/base/log.h"
 #include "agent/cli_common.h"
 #include "agent/location_ref.h"
+#include "agent/metrics.h"
+#include "agent/metrics_server.h"
 #include "agent/scheduler.h"
 #include "agent/snapshot_job.h"
 #include "etcd/snapshot_manifest.h"
@@ -64,10 +66,12 @@ std::uint64_t DirBytes(fs::path const& dir, std::uint64_t* newest_snapshot) {
 
 class Daemon {
  public:
-  Daemon(DaemonOptions options, AgentConfig config)
-      : options_(std::move(options)), config_(std::make_shared<AgentConfig const>(std::move(config))) {}
+  Daemon(DaemonOptions options, AgentConfig config, AgentMetrics metrics)
+      : options_(std::move(options)),
+        config_(std::make_shared<AgentConfig const>(std::move(config))),
+        metrics_(std::move(metrics)) {}
 
-  int Run(sigset_t const& signals);
+  int Run(sigset_t const& signals, MetricsRegistry const& registry);
 
  private:
   std::map<std::string, Schedule> Schedules(AgentConfig const& c) const;
@@ -75,9 +79,14 @@ class Daemon {
   void SaveState();
   void Start(DueTick const& due);
   void RunWithRetries(std::shared_ptr<AgentConfig const> c, std::string name, TimePoint tick);
-  Status RunOnce(AgentConfig const& c, std::string const& name, TimePoint tick);
-  Status Snapshot(AgentConfig const& c);
-  Status Backup(AgentConfig const& c, ResourceBackupScheduleConfig const& b, TimePoint tick);
+  /// One run; returns the bytes it stored.
+  StatusOr<std::uint64_t> RunOnce(AgentConfig const& c, std::string const& name, TimePoint tick);
+  StatusOr<std::uint64_t> Snapshot(AgentConfig const& c);
+  StatusOr<std::uint64_t> Backup(AgentConfig const& c, ResourceBackupScheduleConfig const& b,
+                                 TimePoint tick);
+  /// {schedule, kind, location} of a schedule, for the metrics.
+  static std::vector<std::string> RunLabels(AgentConfig const& c, std::string const& name);
+  Status Health() const;
   void Expire(AgentConfig const& c, std::string const& location);
   void ResumeUploads(AgentConfig const& c);
   void Reload();
@@ -92,6 +101,8 @@ class Daemon {
     std::shared_ptr<std::atomic<bool>> done;
   };
   std::map<std::string, Worker> workers_;
+  AgentMetrics metrics_;
+  std::atomic<std::int64_t> loop_alive_{0};  // Monotonic() of the last loop turn, in seconds
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;
@@ -128,6 +139,7 @@ void Daemon::Start(DueTick const& due) {
     KB_LOG(agent, warn,
            "tick skipped schedule={} tick={} reason=\"the previous run is still going\"",
            due.name, FormatRfc3339(due.tick));
+    metrics_.runs_skipped_total.Increment({due.name, "still_running"});
     return;
   }
   if (due.catch_up || due.missed > 0) {
@@ -149,14 +161,21 @@ void Daemon::RunWithRetries(std::shared_ptr<AgentConfig const> c, std::string na
   auto delay = options_.retry_delay;
   for (int attempt = 1;; ++attempt) {
     auto const started = SystemClock::Instance().Monotonic();
-    Status st = RunOnce(*c, name, tick);
+    auto bytes = RunOnce(*c, name, tick);
+    Status st = bytes.status();
     double seconds =
         std::chrono::duration<double>(SystemClock::Instance().Monotonic() - started).count();
+    auto const labels = RunLabels(*c, name);
+    metrics_.run_duration_seconds.Set(labels, seconds);
     if (st.ok()) {
       KB_LOG(agent, info, "run done schedule={} tick={} attempt={} seconds={:.1f}", name,
              FormatRfc3339(tick), attempt, seconds);
+      metrics_.run_bytes.Set(labels, static_cast<double>(*bytes));
+      metrics_.last_success_timestamp_seconds.Set(labels,
+                                                  UnixSeconds(SystemClock::Instance().Now()));
       return;
     }
+    metrics_.run_failures_total.Increment(labels);
     KB_LOG(agent, err, "run failed schedule={} tick={} attempt={} error=\"{}\"", name,
            FormatRfc3339(tick), attempt, st.message());
     if (attempt >= options_.attempts || !IsTransient(st.code()) || WaitForStop(delay)) return;
@@ -169,22 +188,42 @@ bool Daemon::WaitForStop(std::chrono::seconds d) {
   return stop_cv_.wait_for(lock, d, [this] { return stopping_; });
 }
 
-Status Daemon::RunOnce(AgentConfig const& c, std::string const& name, TimePoint tick) {
+std::vector<std::string> Daemon::RunLabels(AgentConfig const& c, std::string const& name) {
+  if (name == kSnapshotSchedule) return {name, "snapshot", c.etcd_snapshots->location};
+  for (auto const& b : c.resource_backups) {
+    if (b.name == name) return {name, "backup", b.location};
+  }
+  return {name, "", ""};
+}
+
+Status Daemon::Health() const {
+  // The loop turns at least every 5 s (or a third of the watchdog interval).
+  auto const now = std::chrono::duration_cast<std::chrono::seconds>(
+                       SystemClock::Instance().Monotonic().time_since_epoch()).count();
+  if (now - loop_alive_.load() > 30) {
+    return UnavailableError(fmt::format("the agent's loop has not turned for {} s",
+                                        now - loop_alive_.load()));
+  }
+  return OkStatus();
+}
+
+StatusOr<std::uint64_t> Daemon::RunOnce(AgentConfig const& c, std::string const& name,
+                                        TimePoint tick) {
   if (name == kSnapshotSchedule) {
-    KB_RETURN_IF_ERROR(Snapshot(c));
+    KB_ASSIGN_OR_RETURN(std::uint64_t bytes, Snapshot(c));
     Expire(c, c.etcd_snapshots->location);
-    return OkStatus();
+    return bytes;
   }
   for (auto const& b : c.resource_backups) {
     if (b.name != name) continue;
-    KB_RETURN_IF_ERROR(Backup(c, b, tick));
+    KB_ASSIGN_OR_RETURN(std::uint64_t bytes, Backup(c, b, tick));
     Expire(c, b.location);
-    return OkStatus();
+    return bytes;
   }
   return InternalError("no schedule " + name);
 }
 
-Status Daemon::Snapshot(AgentConfig const& c) {
+StatusOr<std::uint64_t> Daemon::Snapshot(AgentConfig const& c) {
   auto const& s = *c.etcd_snapshots;
   EtcdFlags flags;
   flags.endpoints = fmt::format("{}", fmt::join(c.etcd.endpoints, ","));
@@ -207,7 +246,10 @@ Status Daemon::Snapshot(AgentConfig const& c) {
     // Checked before the snapshot starts: the new copy comes before the oldest is pruned.
     std::uint64_t newest = 0;
     std::uint64_t used = DirBytes(o.snapshot_dir, &newest);
+    metrics_.snapshot_dir_quota_bytes.Set({}, static_cast<double>(s.max_local_bytes));
+    metrics_.snapshot_dir_bytes.Set({}, static_cast<double>(used));
     if (used + newest > s.max_local_bytes) {
+      metrics_.runs_skipped_total.Increment({kSnapshotSchedule, "quota"});
       return ResourceExhaustedError(fmt::format(
           "snapshot dir {} holds {} bytes; with the next snapshot (about {} bytes) it would "
           "exceed etcd_snapshots.max_local_bytes {} of {}: raise it or lower keep_local",
@@ -217,10 +259,13 @@ Status Daemon::Snapshot(AgentConfig const& c) {
   KB_ASSIGN_OR_RETURN(auto r, RunSnapshotJob(o, SystemClock::Instance()));
   KB_LOG(agent, info, "snapshot stored name={} location={} bytes={}", r.manifest.name,
          loc.Describe(), r.manifest.compressed_size);
-  return OkStatus();
+  std::uint64_t newest = 0;
+  metrics_.snapshot_dir_bytes.Set({}, static_cast<double>(DirBytes(o.snapshot_dir, &newest)));
+  return r.manifest.compressed_size;
 }
 
-Status Daemon::Backup(AgentConfig const& c, ResourceBackupScheduleConfig const& b, TimePoint tick) {
+StatusOr<std::uint64_t> Daemon::Backup(AgentConfig const& c, ResourceBackupScheduleConfig const& b,
+                                       TimePoint tick) {
   BackupJobOptions job;
   kube::ResourceBackupOptions& o = job.backup;
   o.name = b.name + "-" + VeleroStamp(tick);
@@ -240,7 +285,7 @@ Status Daemon::Backup(AgentConfig const& c, ResourceBackupScheduleConfig const& 
   KB_ASSIGN_OR_RETURN(auto r, RunBackupJob(*client, *store, job, SystemClock::Instance()));
   KB_LOG(agent, info, "backup stored name={} phase={} items={} location={}", o.name, r.phase,
          r.items, loc.Describe());
-  return OkStatus();
+  return r.tarball_bytes;
 }
 
 void Daemon::Expire(AgentConfig const& c, std::string const& location) {
@@ -308,8 +353,26 @@ void Daemon::Reap() {
   }
 }
 
-int Daemon::Run(sigset_t const& signals) {
+int Daemon::Run(sigset_t const& signals, MetricsRegistry const& registry) {
   auto const start = SystemClock::Instance().Now();
+  auto mark_alive = [this] {
+    loop_alive_ = std::chrono::duration_cast<std::chrono::seconds>(
+                      SystemClock::Instance().Monotonic().time_since_epoch()).count();
+  };
+  mark_alive();
+  std::unique_ptr<MetricsServer> server;
+  if (!config_->daemon.metrics_address.empty()) {
+    MetricsServerOptions mo;
+    mo.address = config_->daemon.metrics_address;
+    server = std::make_unique<MetricsServer>(mo, registry, [this] { return Health(); });
+    if (Status st = server->Start(); !st.ok()) {
+      PrintError(std::string(st.message()));
+      return 2;
+    }
+    KB_LOG(agent, info, "metrics served address={}", server->bound_address());
+  }
+  // No leader election yet: every agent runs its schedules, so each acts as the leader.
+  metrics_.leader.Set({config_->cluster}, 1);
   scheduler_ = std::make_unique<Scheduler>(Schedules(*config_), LoadState(*config_), start);
   ResumeUploads(*config_);
   std::uint64_t watchdog_usec = 0;
@@ -319,6 +382,7 @@ int Daemon::Run(sigset_t const& signals) {
          fmt::join(scheduler_->Names(), ","));
   sd_notify(0, "READY=1\nSTATUS=running");
   for (;;) {
+    mark_alive();
     Reap();
     auto const now = SystemClock::Instance().Now();
     auto due = scheduler_->Poll(now);
@@ -378,8 +442,14 @@ int RunDaemon(DaemonOptions const& options) {
     PrintError(std::string(config.status().message()));
     return 2;
   }
-  Daemon daemon(options, *std::move(config));
-  return daemon.Run(signals);
+  MetricsRegistry registry;
+  auto metrics = AgentMetrics::Register(registry);
+  if (!metrics.ok()) {
+    PrintError(std::string(metrics.status().message()));
+    return 1;
+  }
+  Daemon daemon(options, *std::move(config), *std::move(metrics));
+  return daemon.Run(signals, registry);
 }
 
 }  // namespace kb::agent

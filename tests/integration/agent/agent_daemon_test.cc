@@ -2,8 +2,12 @@
 // cluster a: it runs its schedules, expires what is past its expiry, keeps at most keep_local
 // local copies, keeps running on a SIGHUP with a bad config, stops on SIGTERM, and runs a tick
 // missed while it was down once at its next start.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -21,8 +25,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
 std::string Config(TempDir const& dir, MinioLocation const& loc, std::string const& backup_name,
-                   std::string const& snapshot_schedule, std::string const& backup_schedule) {
+                   std::string const& snapshot_schedule, std::string const& backup_schedule,
+                   std::string const& metrics_address = "") {
   EtcdServer etcd = GetEtcdServer("ETCD36");
   std::ostringstream c;
   c << "cluster: agt\nnode: n1\n"
@@ -36,7 +54,7 @@ std::string Config(TempDir const& dir, MinioLocation const& loc, std::string con
     << "  expiry: 6s\n  location: minio\n"
     << "resource_backups:\n- name: " << backup_name << "\n  schedule: \"" << backup_schedule
     << "\"\n  location: minio\n  expiry: 6s\n  include_namespaces: [monitoring]\n"
-    << "agent:\n  metrics_address: \"\"\n";
+    << "agent:\n  metrics_address: \"" << metrics_address << "\"\n";
   std::string const file = dir.path() + "/config.yaml";
   std::ofstream(file) << c.str();
   return file;
@@ -72,7 +90,8 @@ TEST(AgentDaemon, RunsSchedulesExpiresReloadsAndStops) {
   TempDir dir;
   MinioLocation loc("agent");
   std::string const name = "agt" + std::to_string(::getpid());
-  std::string const file = Config(dir, loc, name, "@every 4s", "@every 5s");
+  std::string const metrics = "127.0.0.1:" + std::to_string(FreePort());
+  std::string const file = Config(dir, loc, name, "@every 4s", "@every 5s", metrics);
   BackgroundProcess agent({KB_BINARY_PATH, "agent", "--config", file, "--retry-delay", "1"},
                           Env(), dir.path() + "/agent.log");
   // Over ~25 s: several snapshots and backups come and go (6 s expiry).
@@ -99,6 +118,21 @@ TEST(AgentDaemon, RunsSchedulesExpiresReloadsAndStops) {
   }
   // Expired ones are gone: nothing in the location is older than the expiry plus one period.
   EXPECT_LE(Backups(loc).size(), 6u) << agent.Log();
+
+  // Prometheus metrics and /healthz, over real HTTP.
+  auto scrape = RunCommand({"curl", "-sS", "--fail", "http://" + metrics + "/metrics"});
+  ASSERT_EQ(scrape.exit_code, 0) << scrape.err;
+  for (std::string want : std::vector<std::string>{
+           "kbackup_last_success_timestamp_seconds{schedule=\"etcd-snapshots\",kind=\"snapshot\","
+        "location=\"minio\"}",
+        "kbackup_last_success_timestamp_seconds{schedule=\"" + name + "\",kind=\"backup\"",
+        "kbackup_run_bytes{schedule=\"etcd-snapshots\"", "kbackup_leader{cluster=\"agt\"} 1",
+        "# TYPE kbackup_snapshot_dir_bytes gauge"}) {
+    EXPECT_NE(scrape.out.find(want), std::string::npos) << want << "\n" << scrape.out;
+  }
+  auto health = RunCommand({"curl", "-sS", "--fail", "http://" + metrics + "/healthz"});
+  EXPECT_EQ(health.exit_code, 0) << health.err;
+  EXPECT_EQ(health.out, "ok");
 
   // A SIGHUP with a bad config: logged, the old config keeps running.
   std::ofstream(file) << "cluster: agt\nlocatons: {}\n";

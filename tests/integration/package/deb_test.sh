@@ -54,6 +54,7 @@ state_dir: $work/state
 locations:
   disk: {url: "file://$work/backups"}
 etcd_snapshots: {schedule: never, location: disk}
+agent: {metrics_address: ""}
 CFG
 read -r -a argv <<<"${exec_start//\/etc\/kbackup\/config.yaml/$work/config.yaml}"
 "${argv[@]}" >"$work/agent.log" 2>&1 &
