@@ -24,6 +24,8 @@
 #include "agent/metrics_server.h"
 #include "agent/scheduler.h"
 #include "agent/snapshot_job.h"
+#include "etcd/etcd_client.h"
+#include "etcd/leader_election.h"
 #include "etcd/snapshot_manifest.h"
 #include "kube/api_client.h"
 #include "kube/kubeconfig.h"
@@ -87,6 +89,13 @@ class Daemon {
   /// {schedule, kind, location} of a schedule, for the metrics.
   static std::vector<std::string> RunLabels(AgentConfig const& c, std::string const& name);
   Status Health() const;
+  /// etcd connection options from the config (kubeadm's TLS files by default).
+  static StatusOr<etcd::EtcdConnectOptions> EtcdOptions(AgentConfig const& c);
+  /// Joins the cluster's leader election (connects to etcd); retried each loop turn until it
+  /// works. Without it this agent is never the leader.
+  void JoinElection();
+  /// True when this agent may do the cluster's leader-only work now (checked in etcd).
+  bool Leads();
   void Expire(AgentConfig const& c, std::string const& location);
   void ResumeUploads(AgentConfig const& c);
   void Reload();
@@ -102,6 +111,9 @@ class Daemon {
   };
   std::map<std::string, Worker> workers_;
   AgentMetrics metrics_;
+  std::unique_ptr<etcd::EtcdClient> election_client_;
+  std::unique_ptr<etcd::LeaderElection> election_;
+  std::mutex election_mu_;  // StillLeader() from worker threads
   std::atomic<std::int64_t> loop_alive_{0};  // Monotonic() of the last loop turn, in seconds
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
@@ -223,8 +235,7 @@ StatusOr<std::uint64_t> Daemon::RunOnce(AgentConfig const& c, std::string const&
   return InternalError("no schedule " + name);
 }
 
-StatusOr<std::uint64_t> Daemon::Snapshot(AgentConfig const& c) {
-  auto const& s = *c.etcd_snapshots;
+StatusOr<etcd::EtcdConnectOptions> Daemon::EtcdOptions(AgentConfig const& c) {
   EtcdFlags flags;
   flags.endpoints = fmt::format("{}", fmt::join(c.etcd.endpoints, ","));
   flags.cacert = c.etcd.cacert;
@@ -232,8 +243,59 @@ StatusOr<std::uint64_t> Daemon::Snapshot(AgentConfig const& c) {
   flags.key = c.etcd.key;
   flags.user = c.etcd.user;
   flags.dial_timeout_seconds = static_cast<int>(c.etcd.dial_timeout.count());
+  return flags.ToOptions();
+}
+
+void Daemon::JoinElection() {
+  if (election_) return;
+  auto options = EtcdOptions(*config_);
+  auto client = options.ok() ? etcd::EtcdClient::Connect(*options)
+                             : StatusOr<std::unique_ptr<etcd::EtcdClient>>(options.status());
+  if (!client.ok()) {
+    KB_LOG(agent, warn, "leader election not joined yet error=\"{}\"", client.status().message());
+    return;
+  }
+  etcd::LeaderElectionOptions eo;
+  eo.cluster = config_->cluster;
+  eo.node_name = config_->node;
+  eo.ttl = config_->daemon.lease_ttl;
+  std::string const cluster = config_->cluster;
+  eo.on_change = [this, cluster](etcd::LeadershipChange const& change) {
+    metrics_.leader.Set({cluster}, change.leader ? 1 : 0);
+    if (change.leader) {
+      KB_LOG(agent, info, "leader now cluster={}", cluster);
+    } else {
+      KB_LOG(agent, warn, "leadership lost cluster={} reason=\"{}\"", cluster,
+             change.reason.message());
+    }
+  };
+  auto election = etcd::LeaderElection::Create(**client, eo);
+  if (!election.ok()) {
+    KB_LOG(agent, err, "leader election refused error=\"{}\"", election.status().message());
+    return;
+  }
+  std::lock_guard lock(election_mu_);
+  election_client_ = *std::move(client);
+  election_ = *std::move(election);
+  metrics_.leader.Set({cluster}, 0);
+  // One campaign now, so that a tick due at start (a missed one) knows who leads.
+  if (auto won = election_->Campaign(); !won.ok()) {
+    KB_LOG(agent, warn, "first campaign failed error=\"{}\"", won.status().message());
+  }
+  election_->Start();
+  KB_LOG(agent, info, "leader election joined key={} ttl={}", election_->key(),
+         FormatGoDuration(config_->daemon.lease_ttl));
+}
+
+bool Daemon::Leads() {
+  std::lock_guard lock(election_mu_);
+  return election_ != nullptr && election_->IsLeader() && election_->StillLeader();
+}
+
+StatusOr<std::uint64_t> Daemon::Snapshot(AgentConfig const& c) {
+  auto const& s = *c.etcd_snapshots;
   SnapshotJobOptions o;
-  KB_ASSIGN_OR_RETURN(o.etcd, flags.ToOptions());
+  KB_ASSIGN_OR_RETURN(o.etcd, EtcdOptions(c));
   KB_ASSIGN_OR_RETURN(LocationRef loc, ResolveLocation(s.location, &c, uploader::ProcessEnv()));
   o.location = loc.url;
   o.location_options = loc.options;
@@ -242,6 +304,13 @@ StatusOr<std::uint64_t> Daemon::Snapshot(AgentConfig const& c) {
   o.cluster_name = c.cluster;
   o.node_name = c.node;
   if (s.expiry) o.ttl = s.expiry->ApproximateTtl(SystemClock::Instance().Now());
+  // Only the cluster's leader uploads; the others keep a local copy (or nothing).
+  o.upload_enabled = Leads();
+  if (!o.upload_enabled && !s.local_copies_on_every_node) {
+    metrics_.runs_skipped_total.Increment({kSnapshotSchedule, "not_leader"});
+    KB_LOG(agent, info, "snapshot skipped reason=\"not the cluster's leader\"");
+    return std::uint64_t{0};
+  }
   if (s.max_local_bytes > 0) {
     // Checked before the snapshot starts: the new copy comes before the oldest is pruned.
     std::uint64_t newest = 0;
@@ -257,8 +326,9 @@ StatusOr<std::uint64_t> Daemon::Snapshot(AgentConfig const& c) {
     }
   }
   KB_ASSIGN_OR_RETURN(auto r, RunSnapshotJob(o, SystemClock::Instance()));
-  KB_LOG(agent, info, "snapshot stored name={} location={} bytes={}", r.manifest.name,
-         loc.Describe(), r.manifest.compressed_size);
+  KB_LOG(agent, info, "snapshot stored name={} location={} bytes={} uploaded={}", r.manifest.name,
+         o.upload_enabled ? loc.Describe() : "(local only)", r.manifest.compressed_size,
+         o.upload_enabled);
   std::uint64_t newest = 0;
   metrics_.snapshot_dir_bytes.Set({}, static_cast<double>(DirBytes(o.snapshot_dir, &newest)));
   return r.manifest.compressed_size;
@@ -266,6 +336,11 @@ StatusOr<std::uint64_t> Daemon::Snapshot(AgentConfig const& c) {
 
 StatusOr<std::uint64_t> Daemon::Backup(AgentConfig const& c, ResourceBackupScheduleConfig const& b,
                                        TimePoint tick) {
+  if (!Leads()) {
+    metrics_.runs_skipped_total.Increment({b.name, "not_leader"});
+    KB_LOG(agent, info, "backup skipped schedule={} reason=\"not the cluster's leader\"", b.name);
+    return std::uint64_t{0};
+  }
   BackupJobOptions job;
   kube::ResourceBackupOptions& o = job.backup;
   o.name = b.name + "-" + VeleroStamp(tick);
@@ -371,8 +446,7 @@ int Daemon::Run(sigset_t const& signals, MetricsRegistry const& registry) {
     }
     KB_LOG(agent, info, "metrics served address={}", server->bound_address());
   }
-  // No leader election yet: every agent runs its schedules, so each acts as the leader.
-  metrics_.leader.Set({config_->cluster}, 1);
+  JoinElection();
   scheduler_ = std::make_unique<Scheduler>(Schedules(*config_), LoadState(*config_), start);
   ResumeUploads(*config_);
   std::uint64_t watchdog_usec = 0;
@@ -383,6 +457,7 @@ int Daemon::Run(sigset_t const& signals, MetricsRegistry const& registry) {
   sd_notify(0, "READY=1\nSTATUS=running");
   for (;;) {
     mark_alive();
+    JoinElection();  // no-op once joined
     Reap();
     auto const now = SystemClock::Instance().Now();
     auto due = scheduler_->Poll(now);
@@ -416,6 +491,10 @@ int Daemon::Run(sigset_t const& signals, MetricsRegistry const& registry) {
     SystemClock::Instance().SleepFor(std::chrono::milliseconds(100));
   }
   SaveState();
+  {
+    std::lock_guard lock(election_mu_);
+    if (election_) IgnoreError(election_->Resign());  // hand over at once, not after the TTL
+  }
   if (!workers_.empty()) {
     KB_LOG(agent, warn, "agent stopped with unfinished runs={}: their uploads resume at start",
            workers_.size());
