@@ -47,6 +47,7 @@ int RunCli(int argc, char** argv) {
   AddConfigCommands(app, global, exit_code);
   AddGcCommands(app, global, exit_code);
   AddAgentCommand(app, global, exit_code);
+  AddScheduleCommands(app, global, exit_code);
   app.parse_complete_callback([&] { SetVerbosity(global.verbose); });
   try {
     app.parse(argc, argv);

@@ -100,6 +100,9 @@ void AddConfigCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
 /// Adds `agent` (the daemon).
 void AddAgentCommand(CLI::App& app, GlobalFlags& global, int& exit_code);
 
+/// Adds `schedule list|run` (the running agent's schedules, through its control socket).
+void AddScheduleCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
+
 /// Adds `gc` (expiry of the location's backups).
 void AddGcCommands(CLI::App& app, GlobalFlags& global, int& exit_code);
 

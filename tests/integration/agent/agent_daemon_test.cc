@@ -40,7 +40,8 @@ int FreePort() {
 
 std::string Config(TempDir const& dir, MinioLocation const& loc, std::string const& backup_name,
                    std::string const& snapshot_schedule, std::string const& backup_schedule,
-                   std::string const& metrics_address = "") {
+                   std::string const& metrics_address = "",
+                   std::string const& control_socket = "") {
   EtcdServer etcd = GetEtcdServer("ETCD36");
   std::ostringstream c;
   c << "cluster: agt\nnode: n1\n"
@@ -54,7 +55,8 @@ std::string Config(TempDir const& dir, MinioLocation const& loc, std::string con
     << "  expiry: 6s\n  location: minio\n"
     << "resource_backups:\n- name: " << backup_name << "\n  schedule: \"" << backup_schedule
     << "\"\n  location: minio\n  expiry: 6s\n  include_namespaces: [monitoring]\n"
-    << "agent:\n  metrics_address: \"" << metrics_address << "\"\n";
+    << "agent:\n  metrics_address: \"" << metrics_address << "\"\n"
+    << "  control_socket: \"" << control_socket << "\"\n";
   std::string const file = dir.path() + "/config.yaml";
   std::ofstream(file) << c.str();
   return file;
@@ -184,6 +186,62 @@ TEST(AgentDaemon, AMissedTickRunsOnceAtStart) {
   std::string state((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(state.find("2020-01-01"), std::string::npos) << state;
   EXPECT_NE(state.find("etcd-snapshots"), std::string::npos) << state;
+}
+
+TEST(AgentDaemon, ControlSocketListsSchedulesAndRunsOneNow) {
+  TempDir dir;
+  MinioLocation loc("agent-control");
+  std::string const name = "agc" + std::to_string(::getpid());
+  std::string const socket = dir.path() + "/run/agent.sock";
+  std::string const file = Config(dir, loc, name, "0 * * * *", "@daily", "", socket);
+  BackgroundProcess agent({KB_BINARY_PATH, "agent", "--config", file}, Env(),
+                          dir.path() + "/agent.log");
+  ASSERT_TRUE(WaitUntil(std::chrono::seconds(30), [&] { return fs::exists(socket); }))
+      << agent.Log();
+  EXPECT_EQ(fs::status(socket).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write) << "root only";
+  EXPECT_EQ(fs::status(dir.path() + "/run").permissions() & fs::perms::all, fs::perms::owner_all);
+
+  auto list = RunKbackup({"--config", file, "-o", "json", "schedule", "list", "--next", "2"});
+  ASSERT_EQ(list.exit_code, 0) << list.err << agent.Log();
+  json::object s = json::parse(list.out).as_object();
+  EXPECT_EQ(JsonString(s, "cluster"), "agt");
+  ASSERT_EQ(s.at("schedules").as_array().size(), 2u) << list.out;
+  for (auto const& sc : s.at("schedules").as_array()) {
+    auto const& next = sc.as_object().at("next").as_array();
+    ASSERT_EQ(next.size(), 2u) << list.out;
+    if (JsonString(sc.as_object(), "name") == "etcd-snapshots") {
+      EXPECT_TRUE(std::string(next[0].as_string()).ends_with(":00:00Z")) << list.out;
+    }
+  }
+  EXPECT_TRUE(s.at("runs").as_array().empty());
+
+  // Run the backup schedule now: it is taken at once, not at midnight.
+  auto run = RunKbackup({"--config", file, "schedule", "run", name});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_TRUE(WaitUntil(std::chrono::seconds(60), [&] {
+    auto l = RunKbackup({"--config", file, "-o", "json", "schedule", "list"});
+    if (l.exit_code != 0) return false;
+    auto runs = json::parse(l.out).as_object().at("runs").as_array();
+    return !runs.empty() && JsonString(runs[0].as_object(), "state") == "succeeded";
+  })) << agent.Log();
+  EXPECT_EQ(Backups(loc).size(), 1u) << agent.Log();
+  auto after = json::parse(RunKbackup({"--config", file, "-o", "json", "schedule", "list"}).out);
+  auto const& r = after.as_object().at("runs").as_array().at(0).as_object();
+  EXPECT_EQ(JsonString(r, "schedule"), name);
+  EXPECT_TRUE(r.at("manual").as_bool());
+  EXPECT_GT(JsonInt(r, "bytes"), 0);
+
+  auto unknown = RunKbackup({"--config", file, "schedule", "run", "nope"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("no schedule \"nope\" (schedules: "), std::string::npos) << unknown.err;
+
+  agent.Signal(SIGTERM);
+  EXPECT_EQ(agent.Wait(std::chrono::seconds(90)), std::optional<int>(0)) << agent.Log();
+  EXPECT_FALSE(fs::exists(socket)) << "the socket goes with the agent";
+  auto gone = RunKbackup({"--config", file, "schedule", "list"});
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.err.find("no kbackup agent answers on " + socket), std::string::npos) << gone.err;
 }
 
 }  // namespace
