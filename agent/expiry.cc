@@ -38,19 +38,6 @@ std::optional<long long> CountOf(std::string_view text, std::string_view unit) {
   return n;
 }
 
-// ParseGoDuration guarded against inputs that would overflow it (or make std::stoll throw).
-bool ParseSafeGoDuration(std::string_view text, std::chrono::seconds& out) {
-  if (text.size() > 40) return false;
-  std::size_t run = 0;
-  for (char c : text) {
-    bool digit = c >= '0' && c <= '9';
-    if (!digit && std::string_view("hmsd").find(c) == std::string_view::npos) return false;
-    run = digit ? run + 1 : 0;
-    if (run > 9) return false;
-  }
-  return ParseGoDuration(std::string(text), out);
-}
-
 }  // namespace
 
 StatusOr<Expiry> Expiry::Parse(std::string_view text) {
@@ -65,7 +52,7 @@ StatusOr<Expiry> Expiry::Parse(std::string_view text) {
     e.months_ = static_cast<int>(*y * 12);
   } else if (std::optional<long long> w = CountOf(text, "w")) {
     e.fixed_ = std::chrono::weeks(*w);
-  } else if (!ParseSafeGoDuration(text, e.fixed_)) {
+  } else if (!ParseGoDuration(std::string(text), e.fixed_)) {
     return BadExpiry(text, "is not a duration");
   }
   if (e.months_ == 0 && e.fixed_ <= std::chrono::seconds::zero()) {

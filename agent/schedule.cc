@@ -202,25 +202,12 @@ StatusOr<absl::TimeZone> LoadZone(std::string_view name) {
   return zone;
 }
 
-// ParseGoDuration guarded against inputs that would overflow it (or make std::stoll throw).
-bool ParseSafeGoDuration(std::string_view text, std::chrono::seconds& out) {
-  if (text.size() > 40) return false;
-  std::size_t run = 0;
-  for (char c : text) {
-    bool digit = c >= '0' && c <= '9';
-    if (!digit && std::string_view("hmsd").find(c) == std::string_view::npos) return false;
-    run = digit ? run + 1 : 0;
-    if (run > 9) return false;
-  }
-  return ParseGoDuration(std::string(text), out);
-}
-
 StatusOr<std::chrono::seconds> ParseEvery(std::string_view text) {
   if (text.empty()) {
     return InvalidArgumentError("@every needs a duration, e.g. \"@every 1h30m\"");
   }
   std::chrono::seconds d{0};
-  if (!ParseSafeGoDuration(text, d)) {
+  if (!ParseGoDuration(std::string(text), d)) {
     return InvalidArgumentError(fmt::format(
         "@every \"{}\" is not a Go duration in whole seconds such as 90s, 30m or 1h30m", text));
   }

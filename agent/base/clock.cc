@@ -1,5 +1,7 @@
 #include "agent/base/clock.h"
 
+#include <charconv>
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
@@ -90,21 +92,25 @@ bool ParseGoDuration(std::string const& text, std::chrono::seconds& out) {
   while (i < text.size()) {
     std::size_t start = i;
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-    if (i == start || i == text.size()) return false;
-    long long n = std::stoll(text.substr(start, i - start));
+    if (i == start || i == text.size() || i - start > 12) return false;  // ≤ 12 digits: no overflow
+    long long n = 0;
+    std::from_chars(text.data() + start, text.data() + i, n);
     char unit = text[i++];
+    long long scale = 0;
     if (unit == 'h') {
-      total += n * 3600;
+      scale = 3600;
     } else if (unit == 'm') {
       if (i < text.size() && text[i] == 's') return false;  // ms: sub-second, not supported
-      total += n * 60;
+      scale = 60;
     } else if (unit == 's') {
-      total += n;
+      scale = 1;
     } else if (unit == 'd') {
-      total += n * 86400;
+      scale = 86400;
     } else {
       return false;
     }
+    total += n * scale;  // 12 digits × 86400 × a few units stays far below 2^63
+    if (total > (1LL << 50)) return false;  // ~35 million years: nonsense, and overflow-safe
   }
   out = std::chrono::seconds(total);
   return true;

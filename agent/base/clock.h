@@ -51,7 +51,9 @@ std::string FormatRfc3339(std::chrono::system_clock::time_point t);
 std::string FormatCompactUtc(std::chrono::system_clock::time_point t);
 /// Parses RFC 3339 UTC ("2026-11-24T02:00:04Z", optional fraction); false on bad input.
 bool ParseRfc3339(std::string const& text, std::chrono::system_clock::time_point& out);
-/// Parses a Go-style duration ("720h", "30m", "1h30m0s", "90s") into seconds; false on bad input.
+/// Parses a Go-style duration ("720h", "30m", "1h30m0s", "90s", also "d" days) into seconds;
+/// false on bad input, never throws (numbers of more than 12 digits and totals beyond 2^50 s
+/// are bad input).
 bool ParseGoDuration(std::string const& text, std::chrono::seconds& out);
 /// Formats seconds as a Go duration string the way Go prints it ("720h0m0s").
 std::string FormatGoDuration(std::chrono::seconds d);
