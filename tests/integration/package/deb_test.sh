@@ -7,12 +7,13 @@ set -euo pipefail
 build=$1
 fail() { echo "deb_test: FAIL: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || fail "dpkg -i needs root"
-if dpkg -s kbackup >/dev/null 2>&1; then
-  fail "a kbackup package is already installed here; remove it first (dpkg -r kbackup)"
+# "rc" (removed, its state kept) is fine: only an installed package is in the way.
+if [[ "$(dpkg-query -W -f='${Status}' kbackup 2>/dev/null || true)" == *" installed" ]]; then
+  fail "a kbackup package is installed here; remove it first (dpkg -r kbackup)"
 fi
 work=$(mktemp -d /tmp/kbackup-deb-test.XXXXXX)
 cleanup() {
-  dpkg -r kbackup >/dev/null 2>&1 || true
+  dpkg --purge kbackup >/dev/null 2>&1 || true  # leaves the machine as it was (no "rc" entry)
   rm -rf "$work"
 }
 trap cleanup EXIT
