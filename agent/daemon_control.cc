@@ -16,11 +16,23 @@ Status Daemon::Health() const {
 
 void Daemon::JoinElection() {
   if (election_) return;
+  // Retried with backoff (5 s doubling to 60 s), logged when the error changes: an etcd that is
+  // down costs neither CPU nor a log line every loop turn.
+  auto const now = SystemClock::Instance().Monotonic();
+  if (now < next_join_) return;
   auto options = EtcdOptions(*config_);
   auto client = options.ok() ? etcd::EtcdClient::Connect(*options)
                              : StatusOr<std::unique_ptr<etcd::EtcdClient>>(options.status());
   if (!client.ok()) {
-    KB_LOG(agent, warn, "leader election not joined yet error=\"{}\"", client.status().message());
+    join_backoff_ = std::min(std::chrono::seconds(60), std::max(std::chrono::seconds(5),
+                                                                 join_backoff_ * 2));
+    next_join_ = now + join_backoff_;
+    std::string why(client.status().message());
+    if (why != last_join_error_) {
+      KB_LOG(agent, warn, "leader election not joined yet (this agent does not lead) error=\"{}\"",
+             why);
+      last_join_error_ = why;
+    }
     return;
   }
   etcd::LeaderElectionOptions eo;
