@@ -22,6 +22,12 @@ std::string S3Url(std::string const& bucket, std::string const& prefix,
   return "s3://" + bucket + "/" + prefix + "?endpoint=" + endpoint + "&region=us-east-1";
 }
 
+/// The prefix of a MinIO location's URL (s3://BUCKET/PREFIX?...).
+std::string PrefixOf(MinioLocation const& loc) {
+  auto const slash = loc.url.find('/', 5);
+  return loc.url.substr(slash + 1, loc.url.find('?') - slash - 1);
+}
+
 /// A config with the locations the checks use; the keys are in a credentials file and in
 /// environment variables, never in the config.
 std::string WriteConfig(TempDir const& dir, std::string const& prefix) {
@@ -72,8 +78,7 @@ std::string LastStep(json::object const& check) {
 TEST(LocationCheck, PassesOnAGoodLocationAndLeavesNothingBehind) {
   TempDir dir;
   MinioLocation loc("location-check");
-  std::string const prefix = loc.url.substr(loc.url.find('/', 5) + 1,
-                                            loc.url.find('?') - loc.url.find('/', 5) - 1);
+  std::string const prefix = PrefixOf(loc);
   std::string const file = WriteConfig(dir, prefix);
   for (std::string name : {"good", "from-env"}) {
     json::object ok = Check(file, name, 0);
@@ -127,8 +132,7 @@ TEST(ConfigValidate, ListsEveryProblemWithItsLine) {
 TEST(ConfigLocation, CommandsUseANamedLocationWithItsCredentials) {
   TempDir dir;
   MinioLocation loc("config-named");
-  std::string const prefix = loc.url.substr(loc.url.find('/', 5) + 1,
-                                            loc.url.find('?') - loc.url.find('/', 5) - 1);
+  std::string const prefix = PrefixOf(loc);
   std::string const file = WriteConfig(dir, prefix);
   // No AWS_* variables: the credentials come from the file the config names.
   auto r = RunKbackup({"--config", file, "--location", "good", "-o", "json", "backup", "list"});
