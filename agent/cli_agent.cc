@@ -15,11 +15,7 @@ void AddAgentCommand(CLI::App& app, GlobalFlags& g, int& exit_code) {
   agent->callback([&g, &exit_code, retry_delay] {
     SetVerbosity(std::max(1, g.verbose));  // a daemon logs what it does: info by default
     DaemonOptions o;
-    std::string path = g.config;
-    if (char const* env = std::getenv(kConfigEnv); path.empty() && env != nullptr && *env) {
-      path = env;
-    }
-    if (!path.empty()) o.config_path = path;
+    if (std::string path = g.ConfigPath(); !path.empty()) o.config_path = path;
     o.retry_delay = std::chrono::seconds(std::max(1, *retry_delay));
     exit_code = RunDaemon(o);
   });

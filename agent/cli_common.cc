@@ -21,25 +21,22 @@ std::string GlobalFlags::EffectiveLocation() const {
 }
 
 StatusOr<AgentConfig const*> GlobalFlags::Config() const {
-  if (!loaded_) {
-    std::string path = config;
-    if (char const* env = std::getenv(kConfigEnv); path.empty() && env != nullptr && *env != '\0') {
-      path = env;
-    }
+  if (!config_read_) {
+    config_read_ = true;
+    std::string path = ConfigPath();
     std::error_code ec;
     if (path.empty() && std::filesystem::exists(kDefaultConfigPath, ec)) path = kDefaultConfigPath;
-    loaded_ = std::make_shared<StatusOr<AgentConfig>>(
-        path.empty() ? StatusOr<AgentConfig>(NotFoundError("no config")) : LoadAgentConfig(path));
-    if (path.empty()) return static_cast<AgentConfig const*>(nullptr);
+    if (!path.empty()) loaded_ = std::make_shared<StatusOr<AgentConfig>>(LoadAgentConfig(path));
   }
-  if (!loaded_->ok()) {
-    if (config.empty() && loaded_->status().code() == StatusCode::kNotFound &&
-        loaded_->status().message() == "no config") {
-      return static_cast<AgentConfig const*>(nullptr);
-    }
-    return loaded_->status();
-  }
+  if (!loaded_) return static_cast<AgentConfig const*>(nullptr);  // no config at all
+  if (!loaded_->ok()) return loaded_->status();
   return &loaded_->value();
+}
+
+std::string GlobalFlags::ConfigPath() const {
+  if (!config.empty()) return config;
+  char const* env = std::getenv(kConfigEnv);
+  return env != nullptr ? env : "";
 }
 
 StatusOr<LocationRef> GlobalFlags::Location() const {

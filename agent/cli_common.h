@@ -42,6 +42,8 @@ struct GlobalFlags {
   /// exists; nullptr when there is none. Errors: LoadAgentConfig's (a named file that is
   /// missing or invalid).
   StatusOr<AgentConfig const*> Config() const;
+  /// The config file named by --config, else KBACKUP_CONFIG; "" when neither names one.
+  std::string ConfigPath() const;
   /// EffectiveLocation() resolved (a config name gets its URL and credentials).
   /// Errors: Config()'s, ResolveLocation's.
   StatusOr<LocationRef> Location() const;
@@ -49,7 +51,8 @@ struct GlobalFlags {
   StatusOr<std::unique_ptr<uploader::ObjectStore>> OpenStore() const;
 
  private:
-  mutable std::shared_ptr<StatusOr<AgentConfig>> loaded_;
+  mutable bool config_read_ = false;
+  mutable std::shared_ptr<StatusOr<AgentConfig>> loaded_;  // null: no config file
 };
 
 /// etcd connection flags (kubeadm defaults).

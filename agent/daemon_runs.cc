@@ -3,6 +3,37 @@
 #include "agent/internal/daemon_impl.h"
 
 namespace kb::agent::internal {
+namespace {
+
+/// "20261124T020004Z" → "20261124020004", Velero's stamp in scheduled backup names.
+std::string VeleroStamp(TimePoint t) {
+  std::string out;
+  for (char ch : FormatCompactUtc(t)) {
+    if (ch >= '0' && ch <= '9') out += ch;
+  }
+  return out;
+}
+
+/// Bytes of the regular files in `dir` (not recursive); 0 when it is missing.
+std::uint64_t DirBytes(fs::path const& dir, std::uint64_t* newest_snapshot) {
+  std::uint64_t total = 0;
+  fs::file_time_type newest{};
+  std::error_code ec;
+  for (auto const& e : fs::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file(ec)) continue;
+    auto size = e.file_size(ec);
+    if (ec) continue;
+    total += size;
+    if (e.path().string().ends_with(".db.zst") && e.last_write_time(ec) > newest) {
+      newest = e.last_write_time(ec);
+      *newest_snapshot = size;
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
 
 void Daemon::RunWithRetries(std::shared_ptr<AgentConfig const> c, std::string name,
                             TimePoint tick, std::shared_ptr<control::RunStatus> record) {
