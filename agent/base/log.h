@@ -18,6 +18,26 @@ spdlog::logger& Logger(LogModule module);
 /// Sets every module logger's level: 0 = warn (default), 1 = info, 2+ = debug.
 void SetVerbosity(int verbosity);
 
+/// How a log line is written.
+enum class LogFormat {
+  /// `2026-11-24T02:00:04.123Z info agent run done schedule=x attempt=1` (the default).
+  kText,
+  /// One JSON object per line (JSON Lines): {"time":"2026-11-24T02:00:04.123Z","level":"info",
+  /// "logger":"agent","event":"run done","schedule":"x","attempt":"1","msg":"run done ..."}.
+  /// The line's key=value pairs become string members (a quoted value unquoted); "msg" is the
+  /// whole text as in kText; a key that would clash with time, level, logger, event or msg is
+  /// kept only in "msg".
+  kJson,
+};
+
+/// Sets every module logger's line format. Default: kText.
+void SetLogFormat(LogFormat format);
+
+/// The JSON Lines object of one log line (LogFormat::kJson), without the newline. `time` is the
+/// RFC 3339 UTC time with milliseconds. Never throws.
+std::string JsonLogLine(std::string_view time, std::string_view level, std::string_view logger,
+                        std::string_view message);
+
 }  // namespace kb
 
 #define KB_LOG_MODULE_agent ::kb::LogModule::kAgent
