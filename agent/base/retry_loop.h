@@ -22,6 +22,9 @@ struct RetryPolicy {
   std::chrono::milliseconds max_elapsed{120'000};
   /// Attempts at most, the first included. Default: 8.
   int max_attempts = 8;
+  /// Called (on the calling thread) before each retry, with the operation's name and the
+  /// error that caused it; a daemon counts retries with it. Default: none.
+  std::function<void(std::string_view operation, Status const& error)> on_retry;
 };
 
 /// Exponential backoff with full jitter: delay = uniform(0, min(max, initial * 2^n)).
@@ -63,6 +66,7 @@ auto RetryLoop(RetryPolicy const& retry, BackoffPolicy const& backoff, Idempoten
     }
     KB_LOG(agent, info, "retry op={} attempt={} delay_ms={} error=\"{}\"", operation, attempt,
            delay.count(), status.message());
+    if (retry.on_retry) retry.on_retry(operation, status);
     clock.SleepFor(delay);
     bound = std::min(backoff.maximum, bound * 2);
   }
