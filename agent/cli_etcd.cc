@@ -93,6 +93,18 @@ int RunSnapshot(GlobalFlags const& g, SnapshotCmd c, CLI::App const& cmd) {
   if (auto st = loc->Open(); !st.ok()) return Fail(st.status(), true);
   o.location = loc->url;
   o.location_options = loc->options;
+  {
+    // The location's settings from the config, where the command line does not set them.
+    uploader::UploadOptions from_config = loc->WithUploadSettings(o.upload);
+    if (cmd.count("--upload-rate-limit") == 0) {
+      o.upload.rate_limit_bytes_per_second = from_config.rate_limit_bytes_per_second;
+    }
+    if (cmd.count("--part-size") == 0) {
+      o.upload.part_size = from_config.part_size;
+      o.upload.multipart_threshold = from_config.multipart_threshold;
+    }
+    if (cmd.count("--upload-parallelism") == 0) o.upload.parallelism = from_config.parallelism;
+  }
   o.snapshot_dir = EffectiveSnapshotDir(c.snapshot_dir);
   o.cluster_name = c.cluster_name;
   o.node_name = c.node_name.empty() ? HostName() : c.node_name;
@@ -224,6 +236,7 @@ int RunUpload(GlobalFlags const& g, std::string const& name, std::string const& 
   auto loc = g.Location();
   if (!loc.ok()) return Fail(loc.status(), true);
   if (auto st = loc->Open(); !st.ok()) return Fail(st.status(), true);
+  if (flags.rate_limit.empty()) uo->rate_limit_bytes_per_second = loc->upload_rate_limit;
   Progress progress("upload", g.format() == OutputFormat::kTable && Progress::StderrIsTty());
   uo->progress = [&](std::uint64_t d, std::uint64_t t) { progress.Update(d, t); };
   auto r = ResumeSnapshotUpload(EffectiveSnapshotDir(dir), name, loc->url, loc->options, *uo);
@@ -305,8 +318,8 @@ void AddEtcdCommands(CLI::App& app, GlobalFlags& g, int& exit_code) {
       ->capture_default_str();
   s->add_option("--ttl", snap->ttl, "Expiry recorded in the manifest: 720h, 90d, 3mo, 1y");
   s->add_option("--stale-after", snap->stale_after,
-                "Abort leftover multipart uploads and delete leftover .part files of killed runs "
-                "older than this")
+                "Abort leftover multipart uploads of killed runs older than this (local leftover "
+                "files of killed runs are deleted at once)")
       ->capture_default_str();
   s->callback([&g, &exit_code, snap, s] { exit_code = RunSnapshot(g, *snap, *s); });
 

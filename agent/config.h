@@ -44,6 +44,14 @@ struct LocationConfig {
   std::string name;  ///< the key under `locations:`
   std::string url;   ///< a location URL as the CLI takes it (file:///..., s3://...)
   CredentialsRef credentials;
+  /// Upload bandwidth cap per part in flight (per connection), bytes/s, as the CLI's
+  /// --upload-rate-limit (which overrides it); keeps a backup from crowding etcd's peer
+  /// traffic on a shared link. Default: 0 = unlimited.
+  std::uint64_t upload_rate_limit = 0;
+  /// Multipart part size in bytes (at least 5 MiB), as --part-size. Default: 0 = 16 MiB.
+  std::uint64_t upload_part_size = 0;
+  /// Parts in flight (1..64), as --upload-parallelism. Default: 0 = 4.
+  int upload_parallelism = 0;
   int line = 0;  ///< line of its entry in the file, for messages
 };
 

@@ -220,8 +220,17 @@ void ReadLocations(Walker& w, YAML::Node const& root, AgentConfig& c) {
     loc.line = kv.first.Mark().line + 1;
     std::string const f = "locations." + loc.name;
     YAML::Node const& v = kv.second;
-    if (!w.Mapping(v, f, {"url", "credentials"})) continue;
+    if (!w.Mapping(v, f, {"url", "credentials", "upload_rate_limit", "upload_part_size",
+                          "upload_parallelism"})) {
+      continue;
+    }
     w.Required(v, "url", f, loc.url);
+    w.Bytes(v, "upload_rate_limit", f, loc.upload_rate_limit);
+    w.Bytes(v, "upload_part_size", f, loc.upload_part_size);
+    if (loc.upload_part_size != 0 && loc.upload_part_size < (5ull << 20)) {
+      w.Error(v["upload_part_size"], f + ".upload_part_size", "must be at least 5MiB (S3's minimum)");
+    }
+    w.Int(v, "upload_parallelism", f, 1, 64, loc.upload_parallelism);
     if (!loc.url.empty()) {
       if (loc.url.starts_with("s3://")) {
         if (auto s3 = uploader::ParseS3Location(loc.url); !s3.ok()) {

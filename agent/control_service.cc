@@ -1,7 +1,11 @@
 #include "agent/control_service.h"
 
 #include <grpcpp/grpcpp.h>
+#include <cstring>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -71,6 +75,23 @@ ControlServer::~ControlServer() {
   }
 }
 
+namespace {
+
+/// True when something accepts connections on the unix socket `path`.
+bool SocketAnswers(std::string const& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) return false;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool const answers = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return answers;
+}
+
+}  // namespace
+
 StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(std::string const& socket_path,
                                                               ControlTarget& target) {
   namespace fs = std::filesystem;
@@ -81,7 +102,16 @@ StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(std::string const&
     return PermissionDeniedError(fmt::format("control socket dir {}: {}", dir.string(),
                                              ec ? ec.message() : std::strerror(errno)));
   }
-  if (fs::is_socket(socket_path, ec)) fs::remove(socket_path, ec);  // a crashed agent's
+  if (fs::is_socket(socket_path, ec)) {
+    // A live agent answers a connect: never take its socket away. Refused: a crashed agent's.
+    if (SocketAnswers(socket_path)) {
+      return AlreadyExistsError(fmt::format(
+          "control socket {}: another kbackup agent is running and serving it; stop it first, "
+          "or give this one its own agent.control_socket in the config",
+          socket_path));
+    }
+    fs::remove(socket_path, ec);
+  }
   auto impl = std::make_unique<Impl>(target);
   impl->path = socket_path;
   grpc::ServerBuilder builder;

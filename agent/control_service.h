@@ -31,9 +31,10 @@ class ControlTarget {
 /// The running service; stops (and removes its socket) when destroyed.
 class ControlServer {
  public:
-  /// Listens on `socket_path` (its directory is created 0700; a stale socket is replaced;
-  /// the socket is made 0600). Errors: kUnavailable naming the path when it cannot listen,
-  /// errno statuses for the directory.
+  /// Listens on `socket_path` (its directory is created 0700; a stale socket, one nothing
+  /// accepts connections on, is replaced; the socket is made 0600). Errors: kAlreadyExists
+  /// naming the path when a live agent serves it (its socket is left alone); kUnavailable
+  /// naming the path when it cannot listen; errno statuses for the directory.
   static StatusOr<std::unique_ptr<ControlServer>> Start(std::string const& socket_path,
                                                         ControlTarget& target);
   ~ControlServer();

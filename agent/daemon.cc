@@ -7,6 +7,10 @@
 namespace kb::agent {
 namespace internal {
 
+LogFormat LogFormatOf(AgentConfig const& c) {
+  return c.daemon.log_format == "json" ? LogFormat::kJson : LogFormat::kText;
+}
+
 std::map<std::string, Schedule> Daemon::Schedules(AgentConfig const& c) const {
   std::map<std::string, Schedule> out;
   if (c.etcd_snapshots) out.emplace(kSnapshotSchedule, c.etcd_snapshots->schedule);
@@ -46,6 +50,8 @@ void Daemon::Start(DueTick const& due, bool manual) {
            FormatRfc3339(due.tick), due.missed);
   }
   scheduler_->SetRunning(due.name, true);
+  KB_LOG(agent, info, "run started schedule={} tick={} manual={}", due.name,
+         FormatRfc3339(due.tick), manual);
   auto record = std::make_shared<control::RunStatus>();
   record->set_schedule(due.name);
   record->set_tick(FormatRfc3339(due.tick));
@@ -66,6 +72,21 @@ void Daemon::Start(DueTick const& due, bool manual) {
       .done = done};
 }
 
+void Daemon::StartResumingUploads() {
+  auto names = UnfinishedUploads(*config_);
+  if (names.empty()) return;
+  // On a worker, as the snapshot schedule's run: the loop answers signals and the watchdog
+  // meanwhile, and the schedule's next tick waits for the resume (runs never overlap).
+  scheduler_->SetRunning(kSnapshotSchedule, true);
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  workers_[kSnapshotSchedule] =
+      Worker{.thread = std::jthread([this, c = config_, names = std::move(names), done] {
+               ResumeUploads(*c, names);
+               done->store(true);
+             }),
+             .done = done};
+}
+
 bool Daemon::WaitForStop(std::chrono::seconds d) {
   std::unique_lock lock(stop_mu_);
   return stop_cv_.wait_for(lock, d, [this] { return stopping_; });
@@ -82,6 +103,7 @@ void Daemon::Reload() {
   Reap();
   auto ticks = scheduler_->LastTicks();
   config_ = std::make_shared<AgentConfig const>(*std::move(c));
+  SetLogFormat(LogFormatOf(*config_));
   auto const now = SystemClock::Instance().Now();
   scheduler_ = std::make_unique<Scheduler>(Schedules(*config_), ticks, now);
   for (auto const& [name, w] : workers_) scheduler_->SetRunning(name, true);
@@ -120,7 +142,6 @@ int Daemon::Run(sigset_t const& signals, MetricsRegistry const& registry) {
     }
     KB_LOG(agent, info, "metrics served address={}", server->bound_address());
   }
-  JoinElection();
   scheduler_ = std::make_unique<Scheduler>(Schedules(*config_), LoadState(*config_), start);
   main_thread_ = pthread_self();
   Publish(start);
@@ -133,7 +154,9 @@ int Daemon::Run(sigset_t const& signals, MetricsRegistry const& registry) {
     }
     control = *std::move(started);
   }
-  ResumeUploads(*config_);
+  JoinElection();  // after the sockets: an agent that cannot serve them never campaigns
+  if (config_->etcd_snapshots) RemoveLeftoverFiles(config_->snapshot_dir);  // a killed run's
+  StartResumingUploads();
   std::uint64_t watchdog_usec = 0;
   bool const watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
   KB_LOG(agent, info, "agent started config={} cluster={} node={} schedules={}",
@@ -172,6 +195,8 @@ int Daemon::Run(sigset_t const& signals, MetricsRegistry const& registry) {
     stopping_ = true;
   }
   stop_cv_.notify_all();
+  // Running uploads stop at once; their journals keep what the server holds (resumed at start).
+  cancel_uploads_ = true;
   auto const deadline = SystemClock::Instance().Monotonic() + options_.stop_grace;
   while (!workers_.empty() && SystemClock::Instance().Monotonic() < deadline) {
     Reap();
@@ -212,6 +237,7 @@ int RunDaemon(DaemonOptions const& options) {
     PrintError(std::string(config.status().message()));
     return 2;
   }
+  SetLogFormat(internal::LogFormatOf(*config));
   MetricsRegistry registry;
   auto metrics = AgentMetrics::Register(registry);
   if (!metrics.ok()) {

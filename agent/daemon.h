@@ -29,7 +29,8 @@ struct DaemonOptions {
 };
 
 /// Runs the daemon until SIGTERM or SIGINT. Returns the process exit code: 0 after a clean
-/// stop, 2 when the config cannot be loaded at start (one line names the file, line and field).
+/// stop, 2 when the config cannot be loaded at start (one line names the file, line and field)
+/// or its metrics address or control socket cannot be served (one line names it).
 int RunDaemon(DaemonOptions const& options);
 
 }  // namespace kb::agent

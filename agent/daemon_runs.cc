@@ -35,6 +35,13 @@ std::uint64_t DirBytes(fs::path const& dir, std::uint64_t* newest_snapshot) {
 }  // namespace
 
 
+std::function<void(std::string_view, Status const&)> Daemon::RetryCounter(
+    std::string const& location) {
+  return [this, location](std::string_view, Status const&) {
+    metrics_.upload_retries_total.Increment({location});
+  };
+}
+
 void Daemon::RunWithRetries(std::shared_ptr<AgentConfig const> c, std::string name,
                             TimePoint tick, std::shared_ptr<control::RunStatus> record) {
   auto finish = [&](Status const& st, std::uint64_t bytes, int attempts) {
@@ -122,6 +129,9 @@ StatusOr<std::uint64_t> Daemon::Snapshot(AgentConfig const& c) {
   o.node_name = c.node;
   if (s.expiry) o.ttl = s.expiry->ApproximateTtl(SystemClock::Instance().Now());
   // Only the cluster's leader uploads; the others keep a local copy (or nothing).
+  o.upload = loc.WithUploadSettings(o.upload);
+  o.upload.cancel = &cancel_uploads_;
+  o.upload.retry.on_retry = RetryCounter(s.location);
   o.upload_enabled = Leads();
   if (!o.upload_enabled && !s.local_copies_on_every_node) {
     metrics_.runs_skipped_total.Increment({kSnapshotSchedule, "not_leader"});
@@ -136,7 +146,8 @@ StatusOr<std::uint64_t> Daemon::Snapshot(AgentConfig const& c) {
     metrics_.snapshot_dir_bytes.Set({}, static_cast<double>(used));
     if (used + newest > s.max_local_bytes) {
       metrics_.runs_skipped_total.Increment({kSnapshotSchedule, "quota"});
-      return ResourceExhaustedError(fmt::format(
+      // Not transient: the run is not retried until the next tick.
+      return FailedPreconditionError(fmt::format(
           "snapshot dir {} holds {} bytes; with the next snapshot (about {} bytes) it would "
           "exceed etcd_snapshots.max_local_bytes {} of {}: raise it or lower keep_local",
           o.snapshot_dir.string(), used, newest, s.max_local_bytes, c.file));
@@ -193,18 +204,37 @@ void Daemon::Expire(AgentConfig const& c, std::string const& location) {
   }
 }
 
-void Daemon::ResumeUploads(AgentConfig const& c) {
-  if (!c.etcd_snapshots) return;
-  auto loc = ResolveLocation(c.etcd_snapshots->location, &c, uploader::ProcessEnv());
-  if (!loc.ok()) return;
+std::vector<std::string> Daemon::UnfinishedUploads(AgentConfig const& c) {
+  std::vector<std::string> names;
+  if (!c.etcd_snapshots) return names;
   std::error_code ec;
   for (auto const& e : fs::directory_iterator(c.snapshot_dir, ec)) {
     std::string file = e.path().filename().string();  // ".<name>.upload.json"
     if (!file.starts_with(".") || !file.ends_with(".upload.json")) continue;
     std::string name = file.substr(1, file.size() - 1 - std::string(".upload.json").size());
-    if (!fs::exists(fs::path(c.snapshot_dir) / etcd::ManifestFileName(name), ec)) continue;
+    // Without its manifest the snapshot itself is unfinished: the job's cleanup takes it.
+    if (fs::exists(fs::path(c.snapshot_dir) / etcd::ManifestFileName(name), ec)) {
+      names.push_back(std::move(name));
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+void Daemon::ResumeUploads(AgentConfig const& c, std::vector<std::string> const& names) {
+  auto loc = ResolveLocation(c.etcd_snapshots->location, &c, uploader::ProcessEnv());
+  if (!loc.ok()) {
+    KB_LOG(agent, warn, "uploads not resumed location={} error=\"{}\"",
+           c.etcd_snapshots->location, loc.status().message());
+    return;
+  }
+  uploader::UploadOptions upload = loc->WithUploadSettings({});
+  upload.cancel = &cancel_uploads_;
+  upload.retry.on_retry = RetryCounter(c.etcd_snapshots->location);
+  for (auto const& name : names) {
+    if (cancel_uploads_) return;
     KB_LOG(agent, info, "unfinished upload resumes name={}", name);
-    auto r = ResumeSnapshotUpload(c.snapshot_dir, name, loc->url, loc->options, {});
+    auto r = ResumeSnapshotUpload(c.snapshot_dir, name, loc->url, loc->options, upload);
     if (r.ok()) {
       KB_LOG(agent, info, "upload resumed name={} parts_sent={} parts_reused={}", name,
              r->parts_sent, r->parts_reused);

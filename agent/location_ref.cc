@@ -51,6 +51,16 @@ StatusOr<uploader::AwsCredentials> ResolveCredentials(CredentialsRef const& ref,
   return c;
 }
 
+uploader::UploadOptions LocationRef::WithUploadSettings(uploader::UploadOptions o) const {
+  if (upload_rate_limit != 0) o.rate_limit_bytes_per_second = upload_rate_limit;
+  if (upload_part_size != 0) {
+    o.part_size = upload_part_size;
+    o.multipart_threshold = upload_part_size;
+  }
+  if (upload_parallelism != 0) o.parallelism = upload_parallelism;
+  return o;
+}
+
 StatusOr<LocationRef> ResolveLocation(std::string const& name_or_url, AgentConfig const* config,
                                       uploader::EnvLookup const& env) {
   LocationRef out;
@@ -75,6 +85,9 @@ StatusOr<LocationRef> ResolveLocation(std::string const& name_or_url, AgentConfi
   }
   out.name = loc->name;
   out.url = loc->url;
+  out.upload_rate_limit = loc->upload_rate_limit;
+  out.upload_part_size = loc->upload_part_size;
+  out.upload_parallelism = loc->upload_parallelism;
   if (!loc->credentials.empty()) {
     KB_ASSIGN_OR_RETURN(out.options.credentials,
                         ResolveCredentials(loc->credentials, loc->name, env));

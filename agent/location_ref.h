@@ -8,6 +8,7 @@
 #include "agent/base/status.h"
 #include "agent/config.h"
 #include "uploader/location.h"
+#include "uploader/multipart_uploader.h"
 #include "uploader/object_store.h"
 
 namespace kb::agent {
@@ -17,6 +18,13 @@ struct LocationRef {
   std::string name;  ///< the config's name for it; empty when given as a URL
   std::string url;   ///< the location URL
   uploader::LocationOptions options;  ///< credentials resolved from the config, if it names any
+  /// The config's upload settings for it (LocationConfig); 0 = the uploader's defaults.
+  std::uint64_t upload_rate_limit = 0;
+  std::uint64_t upload_part_size = 0;
+  int upload_parallelism = 0;
+
+  /// `o` with the upload settings above that are set (non-zero) applied.
+  uploader::UploadOptions WithUploadSettings(uploader::UploadOptions o) const;
 
   /// Opens the store (no request is sent). Errors: those of uploader::OpenLocation.
   StatusOr<std::unique_ptr<uploader::ObjectStore>> Open() const;

@@ -74,30 +74,50 @@ std::vector<std::string> PruneLocal(std::filesystem::path const& dir, std::strin
   return pruned;
 }
 
-// Deletes the temp files (".<name>.db.zst.part") of killed runs: not written to for `stale_after`.
-std::vector<std::string> RemoveStaleTempFiles(std::filesystem::path const& dir,
-                                              std::chrono::seconds stale_after) {
+}  // namespace
+
+std::vector<std::string> RemoveLeftoverFiles(std::filesystem::path const& dir) {
   std::vector<std::string> removed;
-  std::error_code ec;
-  auto const cutoff = std::filesystem::file_time_type::clock::now() - stale_after;
-  for (auto const& entry : std::filesystem::directory_iterator(dir, ec)) {
-    std::string file = entry.path().filename().string();
-    if (!file.starts_with(".") || !file.ends_with(".part")) continue;
-    auto mtime = entry.last_write_time(ec);
-    if (ec || mtime > cutoff) continue;
-    if (std::filesystem::remove(entry.path(), ec)) {
-      KB_LOG(agent, info, "stale temp file removed file={}", entry.path().string());
-      removed.push_back(entry.path().string());
+  auto remove = [&](std::filesystem::path const& p) {
+    std::error_code ec;
+    if (std::filesystem::remove(p, ec)) {
+      KB_LOG(agent, info, "leftover file removed file={}", p.string());
+      removed.push_back(p.string());
     }
+  };
+  std::error_code ec;
+  std::vector<std::filesystem::path> journals;
+  for (auto const& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string const file = entry.path().filename().string();
+    if (!file.starts_with(".")) continue;
+    if (file.ends_with(".part") || file.ends_with(".tmp")) {
+      if (!TempFileHasWriter(entry.path())) remove(entry.path());
+    } else if (file.ends_with(".upload.json")) {
+      journals.push_back(entry.path());
+    }
+  }
+  // A journal whose snapshot never got its manifest (the run died while streaming): the
+  // snapshot is gone, so its upload cannot be resumed. Its multipart upload is aborted later
+  // by AbortStaleUploads (stale_after).
+  for (auto const& j : journals) {
+    std::string const file = j.filename().string();
+    std::string const name = file.substr(1, file.size() - 1 - std::string(".upload.json").size());
+    auto const db = dir / etcd::SnapshotFileName(name);
+    auto const part = dir / ("." + etcd::SnapshotFileName(name) + ".part");
+    if (std::filesystem::exists(dir / etcd::ManifestFileName(name), ec) ||
+        std::filesystem::exists(db, ec) || TempFileHasWriter(part)) {
+      continue;
+    }
+    remove(j);
   }
   return removed;
 }
 
-}  // namespace
-
 StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Clock& clock) {
   auto const started = clock.Monotonic();
   KB_RETURN_IF_ERROR(EnsureDir(options.snapshot_dir));
+  // Leftovers of a killed run go first: they must not count against a quota, nor linger.
+  std::vector<std::string> removed_first = RemoveLeftoverFiles(options.snapshot_dir);
   std::unique_ptr<uploader::ObjectStore> store;
   if (options.upload_enabled) {
     KB_ASSIGN_OR_RETURN(store, uploader::OpenLocation(options.location, options.location_options));
@@ -199,7 +219,10 @@ StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Cl
              aborted.status().message());
     }
   }
-  result.stale_files_removed = RemoveStaleTempFiles(options.snapshot_dir, options.stale_after);
+  result.stale_files_removed = std::move(removed_first);
+  for (auto& f : RemoveLeftoverFiles(options.snapshot_dir)) {
+    result.stale_files_removed.push_back(std::move(f));
+  }
   result.seconds = std::chrono::duration<double>(clock.Monotonic() - started).count();
   KB_LOG(agent, info,
          "snapshot done name={} revision={} db_bytes={} compressed_bytes={} parts={} seconds={:.1f}",

@@ -38,10 +38,10 @@ struct SnapshotJobOptions {
   /// Recorded as the manifest's expires_at. Default: none (kept until deleted).
   std::optional<std::chrono::seconds> ttl;
   uploader::UploadOptions upload;
-  /// Leftovers of killed runs older than this are cleaned up after a successful snapshot:
-  /// multipart uploads under the snapshot prefix that no journal can resume (aborted) and local
-  /// ".part" files not written to for this long (deleted). Must exceed the longest snapshot.
-  /// Default: 24 hours.
+  /// Multipart uploads under the snapshot prefix older than this that no journal can resume are
+  /// aborted after a successful snapshot (leftovers of killed runs, here or on other nodes).
+  /// Must exceed the longest snapshot. Default: 24 hours. (Local leftovers go at once:
+  /// RemoveLeftoverFiles.)
   std::chrono::seconds stale_after = std::chrono::hours(24);
   /// Show progress on stderr (only when it is a TTY).
   bool progress = false;
@@ -68,6 +68,13 @@ struct SnapshotJobResult {
 /// Errors: those of EtcdClient::Connect/Snapshot (kUnavailable, kUnauthenticated, kDataLoss on a
 /// bad trailer), of the location (kNotFound bucket, kPermissionDenied), and of the local disk.
 StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Clock& clock);
+
+/// Removes what killed runs left in the snapshot dir `dir`: ".part"/".tmp" temp files no live
+/// process is writing (OpenLockedTempFile's flock tells), and upload journals of snapshots that
+/// never got their manifest nor their final file. Returns the paths removed. Never fails
+/// (what cannot be removed stays, and is tried again next time). Run at the start and end of
+/// every snapshot job and at the agent's start.
+std::vector<std::string> RemoveLeftoverFiles(std::filesystem::path const& dir);
 
 /// Re-sends a local snapshot `name` from `snapshot_dir` to `location`, resuming an interrupted
 /// upload from its journal (only missing parts are sent), then uploads its manifest.

@@ -35,6 +35,11 @@ struct UploadOptions {
   std::filesystem::path journal_path;
   /// Bandwidth cap per part in flight (per connection), bytes/s; 0 = unlimited. Default: 0.
   std::uint64_t rate_limit_bytes_per_second = 0;
+  /// When set and it turns true (a daemon's SIGTERM): no further part starts, parts still
+  /// being sent to S3 stop, and the upload fails with kCancelled. The journal keeps every part
+  /// the server acknowledged, so a later call resumes the upload; nothing is aborted. Must
+  /// outlive the call. Default: none.
+  std::atomic<bool> const* cancel = nullptr;
   /// Retry budget of each store call. Default: 8 attempts within 120 s.
   RetryPolicy retry;
   /// Backoff between attempts. Default: 200 ms doubling to 20 s, full jitter.

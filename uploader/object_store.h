@@ -2,6 +2,7 @@
 // The one ObjectStore interface (STYLE.md §5): S3 (AWS, MinIO), File; GCS and Azure next.
 // Keys are relative to the location's prefix; "/" separates levels.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -56,6 +57,9 @@ struct PartSource {
   /// Bandwidth cap for sending these bytes, bytes/s; 0 = unlimited. An SRE-facing limit
   /// (--upload-rate-limit), applied per request, i.e. per part in flight.
   std::uint64_t max_send_bytes_per_second = 0;
+  /// When set and it turns true, a request still sending these bytes stops with kCancelled
+  /// (S3; a local directory copies on). Must outlive the call. Default: none.
+  std::atomic<bool> const* cancel = nullptr;
 };
 
 /// A part the backend holds.

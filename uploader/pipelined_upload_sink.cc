@@ -38,8 +38,7 @@ StatusOr<std::unique_ptr<PipelinedUploadSink>> PipelinedUploadSink::Create(
   sink->journal_path_ = sink->options_.journal_path.empty() ? DefaultJournalPath(path)
                                                             : sink->options_.journal_path;
   sink->tmp_ = path.parent_path() / ("." + path.filename().string() + ".part");
-  sink->fd_ = ::open(sink->tmp_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (sink->fd_ < 0) return ErrnoToStatus(errno, sink->tmp_.string());
+  KB_ASSIGN_OR_RETURN(sink->fd_, OpenLockedTempFile(sink->tmp_, O_RDWR));
   return sink;
 }
 
@@ -98,8 +97,13 @@ Status PipelinedUploadSink::Write(ByteSpan chunk) {
     std::vector<ReadyPart> ready = std::move(ready_);
     ready_.clear();
     for (ReadyPart& p : ready) {
-      error_ = Submit(std::move(p));
-      if (!error_.ok()) return error_;
+      if (!cancelled_.ok()) break;  // the local file goes on; the resume sends these parts
+      Status st = Submit(std::move(p));
+      if (st.code() == StatusCode::kCancelled) {
+        cancelled_ = st;
+      } else if (!st.ok()) {
+        return error_ = st;
+      }
     }
   }
   return OkStatus();
@@ -130,9 +134,10 @@ Status PipelinedUploadSink::Finish() {
   if (written_ > part_start_) CloseCurrentPart();
   Status sent;
   if (upload_ != nullptr) {
+    sent = cancelled_;
     for (ReadyPart& p : ready_) {
-      sent = Submit(std::move(p));
       if (!sent.ok()) break;
+      sent = Submit(std::move(p));
     }
     ready_.clear();
     Status waited = pool_->Wait();
@@ -140,11 +145,12 @@ Status PipelinedUploadSink::Finish() {
   }
   // Commit the local file (it is complete whatever happened to the upload).
   if (::fsync(fd_) != 0) return error_ = ErrnoToStatus(errno, tmp_.string());
-  ::close(fd_);
-  fd_ = -1;
+  // Renamed while still open: the flock holds until the file is in place.
   if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
     return error_ = ErrnoToStatus(errno, path_.string());
   }
+  ::close(fd_);
+  fd_ = -1;
   committed_local_ = upload_ != nullptr;
   Status synced = SyncDir(path_.parent_path());
   if (!synced.ok()) return error_ = synced;

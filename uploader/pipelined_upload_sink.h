@@ -56,7 +56,8 @@ class PipelinedUploadSink final : public ChunkSink {
   /// Appends `chunk` to the local file; hands complete parts to the workers (may block).
   /// Errors (sticky): disk errors; the first failed part's error (after its retries);
   /// kFailedPrecondition when the stream exceeds max_parts × part size (raise the part size or
-  /// set size_hint).
+  /// set size_hint). A part stopped by options.cancel is not an error here: the local file is
+  /// written on to its end, no further part is sent, and Finish returns the kCancelled status.
   Status Write(ByteSpan chunk) override;
   /// Sends the rest, commits the local file, completes the upload (see the file comment).
   /// When sending fails after the local file is complete, the file is still committed and the
@@ -104,6 +105,7 @@ class PipelinedUploadSink final : public ChunkSink {
   bool committed_local_ = false;
   bool finished_ = false;
   Status error_;
+  Status cancelled_;  // options.cancel stopped the upload: parts are no longer sent
   UploadResult result_;
 };
 

@@ -1,6 +1,7 @@
 #include "agent/base/file_util.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -78,8 +79,9 @@ Status PublishTempFile(int fd, Status written, std::filesystem::path const& tmp,
                        std::filesystem::path const& path) {
   Status st = std::move(written);
   if (st.ok() && ::fsync(fd) != 0) st = ErrnoToStatus(errno, tmp.string());
-  ::close(fd);
+  // Renamed while still open: a writer's flock (OpenLockedTempFile) holds until it is in place.
   if (st.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) st = ErrnoToStatus(errno, path.string());
+  ::close(fd);
   if (!st.ok()) {
     ::unlink(tmp.c_str());
     return st;
@@ -89,8 +91,7 @@ Status PublishTempFile(int fd, Status written, std::filesystem::path const& tmp,
 
 Status WriteFileAtomically(std::filesystem::path const& path, std::string_view data) {
   auto tmp = path.parent_path() / ("." + path.filename().string() + ".tmp");
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return ErrnoToStatus(errno, tmp.string());
+  KB_ASSIGN_OR_RETURN(int fd, OpenLockedTempFile(tmp, O_WRONLY));
   return PublishTempFile(fd, WriteAll(fd, data.data(), data.size(), tmp.string()), tmp, path);
 }
 
@@ -100,9 +101,36 @@ StatusOr<std::unique_ptr<AtomicFileSink>> AtomicFileSink::Create(std::filesystem
     return AlreadyExistsError(fmt::format("{}: already exists", path.string()));
   }
   auto tmp = path.parent_path() / ("." + path.filename().string() + ".part");
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) return ErrnoToStatus(errno, tmp.string());
+  KB_ASSIGN_OR_RETURN(int fd, OpenLockedTempFile(tmp, O_WRONLY));
   return std::unique_ptr<AtomicFileSink>(new AtomicFileSink(std::move(path), std::move(tmp), fd));
+}
+
+StatusOr<int> OpenLockedTempFile(std::filesystem::path const& tmp, int flags) {
+  int fd = ::open(tmp.c_str(), flags | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) return ErrnoToStatus(errno, tmp.string());
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return AbortedError(tmp.string() + ": another process is writing it");
+    }
+    return ErrnoToStatus(err, tmp.string());
+  }
+  // Truncated only once locked: never under a live writer.
+  if (::ftruncate(fd, 0) != 0) {
+    int err = errno;
+    ::close(fd);
+    return ErrnoToStatus(err, tmp.string());
+  }
+  return fd;
+}
+
+bool TempFileHasWriter(std::filesystem::path const& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool const locked = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // drops the lock if it was taken here
+  return locked;
 }
 
 AtomicFileSink::~AtomicFileSink() {
@@ -119,11 +147,12 @@ Status AtomicFileSink::Write(ByteSpan chunk) {
 Status AtomicFileSink::Finish() {
   if (!error_.ok()) return error_;
   if (::fsync(fd_) != 0) return error_ = ErrnoToStatus(errno, tmp_.string());
-  ::close(fd_);
-  fd_ = -1;
+  // Renamed while still open: the flock holds until the file is in place.
   if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
     return error_ = ErrnoToStatus(errno, path_.string());
   }
+  ::close(fd_);
+  fd_ = -1;
   done_ = true;
   return SyncDir(path_.parent_path());
 }

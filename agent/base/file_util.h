@@ -30,6 +30,16 @@ Status SyncDir(std::filesystem::path const& dir);
 /// Creates `dir` and its parents (mode 0750) if missing.
 Status EnsureDir(std::filesystem::path const& dir);
 
+/// Opens (creating or truncating) the temp file `tmp` for writing and takes an exclusive
+/// flock(2) on it for as long as `fd` stays open, so TempFileHasWriter can tell a file still
+/// being written from a killed writer's leftover. Returns the fd (O_CLOEXEC, mode 0640).
+/// Errors: errno statuses naming `tmp`; kAborted when another process holds its lock.
+StatusOr<int> OpenLockedTempFile(std::filesystem::path const& tmp, int flags);
+
+/// True when a live process has `path` open through OpenLockedTempFile (it holds the flock);
+/// false for a leftover of a killed writer, or when `path` cannot be opened.
+bool TempFileHasWriter(std::filesystem::path const& path);
+
 /// A sink that writes to `path` through a temp file ".<name>.part" beside it. Finish fsyncs,
 /// renames to `path` and fsyncs the directory; destruction without Finish unlinks the temp file,
 /// so a half-written file is never visible under its final name.

@@ -37,6 +37,11 @@ std::size_t ReadBody(char* buffer, std::size_t size, std::size_t nitems, void* u
   auto* t = static_cast<Transfer*>(user);
   std::size_t want = size * nitems;
   HttpRequest const& r = *t->request;
+  if (r.cancel != nullptr && r.cancel->load()) {
+    t->read_error = CancelledError(fmt::format("{} to {}: stopped after {} bytes of the body",
+                                               r.method, UrlHostPort(r.url), t->sent));
+    return CURL_READFUNC_ABORT;
+  }
   if (r.body_file) {
     std::uint64_t left = r.body_file->length - t->sent;
     want = static_cast<std::size_t>(std::min<std::uint64_t>(want, left));

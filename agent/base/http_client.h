@@ -4,6 +4,7 @@
 // request bodies from memory or streamed from a file range, response bodies into memory or
 // streamed into a ChunkSink.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -70,6 +71,9 @@ struct HttpRequest {
   std::optional<FileRange> body_file;
   /// Overrides HttpOptions::max_send_bytes_per_second when non-zero (bytes/s).
   std::uint64_t max_send_bytes_per_second = 0;
+  /// When set and it turns true while the body is being sent, the request stops there and
+  /// Send returns kCancelled (a daemon's shutdown). Must outlive Send(). Default: none.
+  std::atomic<bool> const* cancel = nullptr;
   /// When set, a 2xx response body is passed to sink->Write (never Finish) instead of being
   /// kept in HttpResponse::body. Non-2xx bodies (error documents) are always kept in memory.
   ChunkSink* response_sink = nullptr;

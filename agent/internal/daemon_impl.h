@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <systemd/sd-daemon.h>
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -41,6 +42,9 @@ namespace fs = std::filesystem;
 
 /// The etcd snapshot schedule's name in the scheduler, the state file and the logs.
 inline constexpr char kSnapshotSchedule[] = "etcd-snapshots";
+
+/// The log line format the config's agent.log_format names.
+LogFormat LogFormatOf(AgentConfig const& c);
 
 /// One agent: its config, schedules, runs, leader election and control service.
 class Daemon final : public ControlTarget {
@@ -83,7 +87,15 @@ class Daemon final : public ControlTarget {
   /// True when this agent may do the cluster's leader-only work now (checked in etcd).
   bool Leads();
   void Expire(AgentConfig const& c, std::string const& location);
-  void ResumeUploads(AgentConfig const& c);
+  /// A RetryPolicy::on_retry that counts kbackup_upload_retries_total{location}.
+  std::function<void(std::string_view, Status const&)> RetryCounter(std::string const& location);
+  /// Names of the snapshots whose upload a stop or crash left unfinished: a journal and a
+  /// manifest in the snapshot dir. Sorted.
+  static std::vector<std::string> UnfinishedUploads(AgentConfig const& c);
+  /// Resumes the uploads of `names`, one after another; stops early on shutdown (worker).
+  void ResumeUploads(AgentConfig const& c, std::vector<std::string> const& names);
+  /// Runs ResumeUploads on a worker as the snapshot schedule's run (main loop, at start).
+  void StartResumingUploads();
   void Reload();
   void Reap();
   bool WaitForStop(std::chrono::seconds d);
@@ -115,6 +127,8 @@ class Daemon final : public ControlTarget {
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stopping_ = false;
+  /// Set at shutdown: uploads stop sending (uploader::UploadOptions::cancel).
+  std::atomic<bool> cancel_uploads_{false};
 };
 
 }  // namespace kb::agent::internal

@@ -17,7 +17,13 @@ PartSender::PartSender(Upload& upload, UploadOptions const& options,
       journal_(std::move(journal)), total_bytes_(total_bytes) {}
 
 Status PartSender::Send(int number, PartSource source) {
+  if (options_.cancel != nullptr && options_.cancel->load()) {
+    return CancelledError(fmt::format("part {} of {} not sent: the upload was stopped (shutdown); "
+                                      "its journal {} resumes it",
+                                      number, upload_.key(), journal_path_.string()));
+  }
   source.max_send_bytes_per_second = options_.rate_limit_bytes_per_second;
+  source.cancel = options_.cancel;
   auto part = RetryLoop(options_.retry, options_.backoff, Idempotency::kIdempotent, "UploadPart",
                         ClockOf(options_), [&] { return upload_.UploadPart(number, source); });
   if (!part.ok()) {

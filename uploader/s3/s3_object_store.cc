@@ -114,6 +114,7 @@ StatusOr<HttpResponse> S3ObjectStore::Execute(S3Request const& r) {
   http.body = r.body;
   http.body_file = r.body_file;
   http.max_send_bytes_per_second = r.max_send_bytes_per_second;
+  http.cancel = r.cancel;
   http.response_sink = r.response_sink;
 
   KB_ASSIGN_OR_RETURN(HttpResponse response, http_->Send(http));
@@ -166,6 +167,7 @@ Status SetFileBody(PartSource const& source, S3Request& r) {
     r.payload_sha256 = d.sha256_hex;
   }
   r.max_send_bytes_per_second = source.max_send_bytes_per_second;
+  r.cancel = source.cancel;
   r.headers.emplace_back("x-amz-checksum-sha256", Sha256HexToBase64(r.payload_sha256));
   return OkStatus();
 }

@@ -3,6 +3,7 @@
 // SigV4 (spec object-storage.md §1-§2). Each method sends one request (or one per page) and never
 // retries: the engines (UploadFile, DownloadToFile) retry through kb::RetryLoop.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -52,6 +53,7 @@ struct S3Request {
   std::optional<FileRange> body_file;  ///< or a body streamed from a file range
   std::string payload_sha256 = kEmptyPayloadSha256;  ///< hex SHA-256 of the body
   std::uint64_t max_send_bytes_per_second = 0;
+  std::atomic<bool> const* cancel = nullptr;  ///< HttpRequest::cancel
   ChunkSink* response_sink = nullptr;
   std::string upload_id;  ///< for messages
 };

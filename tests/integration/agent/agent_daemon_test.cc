@@ -13,8 +13,10 @@
 #include <fstream>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
+#include "agent/base/json.h"
 #include "tests/support/background_process.h"
 #include "tests/support/etcd_env.h"
 #include "tests/support/restore_env.h"
@@ -41,7 +43,8 @@ int FreePort() {
 std::string Config(TempDir const& dir, MinioLocation const& loc, std::string const& backup_name,
                    std::string const& snapshot_schedule, std::string const& backup_schedule,
                    std::string const& metrics_address = "",
-                   std::string const& control_socket = "") {
+                   std::string const& control_socket = "",
+                   std::string const& log_format = "text") {
   EtcdServer etcd = GetEtcdServer("ETCD36");
   std::ostringstream c;
   c << "cluster: agt\nnode: n1\n"
@@ -56,7 +59,8 @@ std::string Config(TempDir const& dir, MinioLocation const& loc, std::string con
     << "resource_backups:\n- name: " << backup_name << "\n  schedule: \"" << backup_schedule
     << "\"\n  location: minio\n  expiry: 6s\n  include_namespaces: [monitoring]\n"
     << "agent:\n  metrics_address: \"" << metrics_address << "\"\n"
-    << "  control_socket: \"" << control_socket << "\"\n";
+    << "  control_socket: \"" << control_socket << "\"\n"
+    << "  log_format: " << log_format << "\n";
   std::string const file = dir.path() + "/config.yaml";
   std::ofstream(file) << c.str();
   return file;
@@ -167,7 +171,7 @@ TEST(AgentDaemon, AMissedTickRunsOnceAtStart) {
   MinioLocation loc("agent-missed");
   std::string const name = "agm" + std::to_string(::getpid());
   // Hourly schedules whose last handled tick was two days ago: the node was down.
-  std::string const file = Config(dir, loc, name, "0 * * * *", "0 * * * *");
+  std::string const file = Config(dir, loc, name, "0 * * * *", "0 * * * *", "", "", "json");
   fs::create_directories(dir.path() + "/state");
   std::ofstream(dir.path() + "/state/agent-state.json")
       << R"({"etcd-snapshots":"2020-01-01T00:00:00Z",")" << name << R"(":"2020-01-01T00:00:00Z"})";
@@ -181,6 +185,25 @@ TEST(AgentDaemon, AMissedTickRunsOnceAtStart) {
   EXPECT_NE(agent.Log().find("missed tick runs now schedule=etcd-snapshots"), std::string::npos);
   agent.Signal(SIGTERM);
   EXPECT_EQ(agent.Wait(std::chrono::seconds(90)), std::optional<int>(0)) << agent.Log();
+  // agent.log_format json: every line is one JSON object, its pairs as members.
+  std::istringstream lines(agent.Log());
+  int missed = 0, parsed = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    auto v = ParseJson(line, "log line");
+    ASSERT_TRUE(v.ok() && v->is_object()) << line;
+    auto const& o = v->as_object();
+    EXPECT_FALSE(JsonString(o, "time").empty()) << line;
+    EXPECT_FALSE(JsonString(o, "level").empty()) << line;
+    EXPECT_FALSE(JsonString(o, "msg").empty()) << line;
+    ++parsed;
+    if (JsonString(o, "event") == "missed tick runs now" &&
+        JsonString(o, "schedule") == "etcd-snapshots" && JsonString(o, "logger") == "agent") {
+      ++missed;
+    }
+  }
+  EXPECT_GE(parsed, 4);
+  EXPECT_EQ(missed, 1) << agent.Log();
   // The handled tick is persisted: a restart does not run it again.
   std::ifstream in(dir.path() + "/state/agent-state.json");
   std::string state((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -215,6 +238,16 @@ TEST(AgentDaemon, ControlSocketListsSchedulesAndRunsOneNow) {
     }
   }
   EXPECT_TRUE(s.at("runs").as_array().empty());
+
+  // A second agent with the same socket is refused and leaves the first one's socket alone.
+  BackgroundProcess second({KB_BINARY_PATH, "agent", "--config", file}, Env(),
+                           dir.path() + "/agent2.log");
+  EXPECT_EQ(second.Wait(std::chrono::seconds(30)), std::optional<int>(2)) << second.Log();
+  EXPECT_NE(second.Log().find("another kbackup agent is running and serving it"),
+            std::string::npos)
+      << second.Log();
+  EXPECT_TRUE(fs::exists(socket));
+  EXPECT_EQ(RunKbackup({"--config", file, "schedule", "list"}).exit_code, 0) << agent.Log();
 
   // Run the backup schedule now: it is taken at once, not at midnight.
   auto run = RunKbackup({"--config", file, "schedule", "run", name});

@@ -78,7 +78,7 @@ TEST(AgentLeader, OneUploadPerTickAndTakeoverAfterTheLeaderIsKilled) {
                         << "    credentials: {access_key_id_env: KB_T_KEY, "
                            "secret_access_key_env: KB_T_SECRET}\n"
                         << "etcd_snapshots: {schedule: \"@every 4s\", location: m, keep_local: 2}\n"
-                        << "agent: {metrics_address: \"\", lease_ttl: 5s}\n";
+                        << "agent: {metrics_address: \"\", control_socket: \"\", lease_ttl: 5s}\n";
     agents.push_back(std::make_unique<BackgroundProcess>(
         std::vector<std::string>{KB_BINARY_PATH, "agent", "--config", file},
         std::vector<std::string>{"KB_T_KEY=" + RequireEnv("KB_TEST_S3_ACCESS_KEY"),

@@ -1,8 +1,11 @@
 // After a snapshot, the leftovers of killed runs are cleaned up against the real MinIO: a
-// multipart upload under the snapshot prefix that no journal can resume is aborted and a stale
-// local ".part" file is deleted; a fresh ".part" file (a run still writing) is kept.
+// multipart upload under the snapshot prefix that no journal can resume is aborted; a local
+// ".part" file no process writes (a killed run's) is deleted, however young, with the journal
+// of a snapshot that never got its manifest; a ".part" file a live process holds is kept.
+#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <utime.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -39,15 +42,23 @@ TEST(EtcdSnapshotCleanup, AbortsOrphanUploadsAndRemovesStalePartFiles) {
 
   fs::path snaps = fs::path(dir.path()) / "snaps";
   fs::create_directories(snaps);
-  fs::path stale_part = snaps / ".old-etcd-n1-20261101T000000Z.db.zst.part";
-  std::ofstream(stale_part) << "half a snapshot";
-  struct utimbuf old_time{};
-  old_time.actime = old_time.modtime = ::time(nullptr) - 3 * 24 * 3600;
-  ASSERT_EQ(::utime(stale_part.c_str(), &old_time), 0);
+  // A killed run's leftovers, a second old: its temp file and its journal (no manifest).
+  fs::path killed_part = snaps / ".old-etcd-n1-20261101T000000Z.db.zst.part";
+  std::ofstream(killed_part) << "half a snapshot";
+  fs::path killed_journal = snaps / ".old-etcd-n1-20261101T000000Z.upload.json";
+  std::ofstream(killed_journal) << R"({"upload_id":"x","parts":[]})";
+  fs::path killed_tmp = snaps / ".old-etcd-n1-20261101T000000Z.manifest.json.tmp";
+  std::ofstream(killed_tmp) << "{";
 
   std::this_thread::sleep_for(std::chrono::seconds(4));
-  fs::path fresh_part = snaps / ".running-etcd-n2-20261201T000000Z.db.zst.part";
-  std::ofstream(fresh_part) << "being written";
+  // A run still writing: it holds the temp file's flock (as kbackup's writers do).
+  fs::path live_part = snaps / ".running-etcd-n2-20261201T000000Z.db.zst.part";
+  std::ofstream(live_part) << "being written";
+  fs::path live_journal = snaps / ".running-etcd-n2-20261201T000000Z.upload.json";
+  std::ofstream(live_journal) << R"({"upload_id":"y","parts":[]})";
+  int live_fd = ::open(live_part.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(live_fd, 0);
+  ASSERT_EQ(::flock(live_fd, LOCK_EX), 0);
 
   std::vector<std::string> args{"--output", "json", "--location", url, "etcd", "snapshot",
                                 "--cluster-name", "clean", "--node-name", "n1", "--snapshot-dir",
@@ -59,7 +70,7 @@ TEST(EtcdSnapshotCleanup, AbortsOrphanUploadsAndRemovesStalePartFiles) {
   boost::system::error_code ec;
   auto out = boost::json::parse(r.out, ec).as_object();
   EXPECT_EQ(out.at("stale_uploads_aborted").as_int64(), 1) << r.out;
-  EXPECT_EQ(out.at("stale_files_removed").as_array().size(), 1u) << r.out;
+  EXPECT_EQ(out.at("stale_files_removed").as_array().size(), 3u) << r.out;
 
   auto pending = (*store)->ListUploads("");
   ASSERT_TRUE(pending.ok()) << pending.status().message();
@@ -70,8 +81,12 @@ TEST(EtcdSnapshotCleanup, AbortsOrphanUploadsAndRemovesStalePartFiles) {
   }
   EXPECT_FALSE(orphan_left) << "the orphan upload under the snapshot prefix was not aborted";
   EXPECT_TRUE(other_left) << "an upload outside the snapshot prefix was aborted";
-  EXPECT_FALSE(fs::exists(stale_part));
-  EXPECT_TRUE(fs::exists(fresh_part)) << "a .part file still being written was deleted";
+  EXPECT_FALSE(fs::exists(killed_part));
+  EXPECT_FALSE(fs::exists(killed_tmp));
+  EXPECT_FALSE(fs::exists(killed_journal)) << "the journal of a snapshot that never finished";
+  EXPECT_TRUE(fs::exists(live_part)) << "a .part file still being written was deleted";
+  EXPECT_TRUE(fs::exists(live_journal)) << "the journal of a run still writing was deleted";
+  ::close(live_fd);
   IgnoreError((*other)->Abort());
 }
 

@@ -21,6 +21,9 @@ locations:
   minio:
     url: s3://kb?endpoint=http://127.0.0.1:9000
     credentials: {access_key_id_env: MINIO_USER, secret_access_key_env: MINIO_PASSWORD}
+    upload_rate_limit: 20MiB
+    upload_part_size: 64MiB
+    upload_parallelism: 2
   disk:
     url: file:///var/backups/kbackup
 etcd_snapshots:
@@ -64,6 +67,11 @@ TEST(AgentConfig, ReadsEveryKey) {
   EXPECT_EQ(c.FindLocation("primary")->line, 10);
   EXPECT_EQ(c.FindLocation("minio")->credentials.secret_access_key_env, "MINIO_PASSWORD");
   EXPECT_TRUE(c.FindLocation("disk")->credentials.empty());
+  EXPECT_EQ(c.FindLocation("minio")->upload_rate_limit, 20ull << 20);
+  EXPECT_EQ(c.FindLocation("minio")->upload_part_size, 64ull << 20);
+  EXPECT_EQ(c.FindLocation("minio")->upload_parallelism, 2);
+  EXPECT_EQ(c.FindLocation("disk")->upload_rate_limit, 0u) << "unlimited by default";
+  EXPECT_EQ(c.FindLocation("disk")->upload_parallelism, 0) << "the uploader's default";
   ASSERT_TRUE(c.etcd_snapshots.has_value());
   EXPECT_EQ(c.etcd_snapshots->keep_local, 4);
   EXPECT_EQ(c.etcd_snapshots->location, "primary");
@@ -109,6 +117,19 @@ TEST(AgentConfig, MinimalConfigTakesTheDefaults) {
 
 std::vector<std::string> Errors(std::string const& text) {
   return ParseAgentConfig(text, "c.yaml").errors;
+}
+
+TEST(AgentConfig, LocationUploadSettingsAreChecked) {
+  auto e = Errors(
+      "cluster: dev\nlocations:\n  a:\n    url: s3://b\n    upload_part_size: 1MiB\n"
+      "    upload_parallelism: 0\n    upload_rate_limit: fast\n");
+  std::string all;
+  for (auto const& l : e) all += l + "\n";
+  for (std::string want : {"c.yaml:5: locations.a.upload_part_size: must be at least 5MiB",
+                           "c.yaml:6: locations.a.upload_parallelism:",
+                           "c.yaml:7: locations.a.upload_rate_limit:"}) {
+    EXPECT_NE(all.find(want), std::string::npos) << want << "\n" << all;
+  }
 }
 
 TEST(AgentConfig, UnknownKeysAreErrorsWithTheirLineAndField) {
