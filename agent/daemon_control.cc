@@ -39,6 +39,9 @@ void Daemon::JoinElection() {
   eo.cluster = config_->cluster;
   eo.node_name = config_->node;
   eo.ttl = config_->daemon.lease_ttl;
+  // Leads() checks the key in etcd right before each run; between runs the keepalive (every
+  // TTL/3) proves the lease, so the loop's own check of the key runs once per TTL.
+  eo.leader_check_interval = config_->daemon.lease_ttl;
   std::string const cluster = config_->cluster;
   eo.on_change = [this, cluster](etcd::LeadershipChange const& change) {
     metrics_.leader.Set({cluster}, change.leader ? 1 : 0);

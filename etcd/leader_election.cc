@@ -239,11 +239,17 @@ void LeaderElection::StopLoop() {
 }
 
 void LeaderElection::Loop(std::stop_token stop) {
+  std::chrono::steady_clock::time_point next_check{};  // of StillLeader(), while leading
   while (!stop.stop_requested()) {
-    auto const next = clock_.Monotonic() + options_.poll_interval;
+    auto const now = clock_.Monotonic();
+    auto const next = now + options_.poll_interval;
     if (IsLeader()) {
-      (void)StillLeader();
+      if (now >= next_check) {
+        (void)StillLeader();
+        next_check = now + options_.leader_check_interval;
+      }
     } else {
+      next_check = {};  // a new leadership is checked at once
       StatusOr<bool> won = Campaign();
       if (!won.ok()) {
         KB_LOG(etcd, warn, "campaign failed key={} node={} error=\"{}\"", key_,

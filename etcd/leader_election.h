@@ -50,6 +50,12 @@ struct LeaderElectionOptions {
   /// Period of the loop Start() runs: a campaign while follower, StillLeader() while leader.
   /// At most ttl. Default: 0 = ttl/3.
   std::chrono::milliseconds poll_interval{0};
+  /// While leading, how often Start()'s loop checks in etcd that the key still holds this
+  /// agent's lease (StillLeader()); the keepalive proves the lease itself every ttl/3 anyway.
+  /// A caller that checks StillLeader() before each piece of leader-only work (the agent) can
+  /// raise it to save a round trip per poll. From poll_interval to ttl. Default: 0 =
+  /// poll_interval.
+  std::chrono::milliseconds leader_check_interval{0};
   /// Called on each change of leadership, in order, from the thread that saw it (the loop, the
   /// keepalive thread, or a caller of Campaign/StillLeader/Resign). It must return quickly and
   /// must not call Resign() nor destroy the election. Default: none (poll IsLeader()).
@@ -72,8 +78,9 @@ struct LeaderElectionOptions {
 ///   So between one agent's IsLeader() turning false and another's turning true there is at
 ///   least safety_margin, whatever the network does. Resign() stops believing before revoking.
 /// - Loss is noticed: at the local deadline at the latest when keepalives fail (the member is
-///   down or partitioned); at once when a keepalive answers TTL <= 0; within poll_interval (or
-///   at the next StillLeader()) when the key was deleted or changed. on_change reports each.
+///   down or partitioned); at once when a keepalive answers TTL <= 0; within
+///   leader_check_interval (or at the next StillLeader()) when the key was deleted or changed.
+///   on_change reports each.
 /// - Takeover: after a leader dies its lease expires on the server TTL after its last renewal
 ///   (plus etcd's expiry scan, 0.5 s); a follower running Start() wins within poll_interval
 ///   after that. When the etcd raft leader dies too, the new raft leader restarts every lease's

@@ -35,6 +35,13 @@ StatusOr<LeaderElectionOptions> CheckElectionOptions(LeaderElectionOptions o) {
         "leader election: poll interval {} ms must be positive and at most the TTL ({} s)",
         o.poll_interval.count(), o.ttl.count()));
   }
+  if (o.leader_check_interval == milliseconds::zero()) o.leader_check_interval = o.poll_interval;
+  if (o.leader_check_interval < o.poll_interval || o.leader_check_interval > ttl) {
+    return InvalidArgumentError(fmt::format(
+        "leader election: leader check interval {} ms must be from the poll interval ({} ms) to "
+        "the TTL ({} s)",
+        o.leader_check_interval.count(), o.poll_interval.count(), o.ttl.count()));
+  }
   return o;
 }
 

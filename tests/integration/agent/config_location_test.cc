@@ -51,6 +51,16 @@ std::string WriteConfig(TempDir const& dir, std::string const& prefix) {
                       << "  refused:\n    url: " << S3Url(bucket, prefix, "http://127.0.0.1:1")
                       << "\n    credentials: {file: " << creds << "}\n"
                       << "  no-dns:\n    url: " << S3Url(bucket, prefix, "http://kbackup-test.invalid:9000")
+                      << "\n    credentials: {file: " << creds << "}\n"
+                      // MinIO over https: its CA given, and not given (the system store lacks it).
+                      << "  tls:\n    url: \""
+                      << S3Url(RequireEnv("KB_TEST_S3TLS_BUCKET"), prefix,
+                               RequireEnv("KB_TEST_S3TLS_ENDPOINT"))
+                      << "&ca_file=" << RequireEnv("KB_TEST_S3TLS_CA")
+                      << "\"\n    credentials: {file: " << creds << "}\n"
+                      << "  tls-untrusted:\n    url: "
+                      << S3Url(RequireEnv("KB_TEST_S3TLS_BUCKET"), prefix,
+                               RequireEnv("KB_TEST_S3TLS_ENDPOINT"))
                       << "\n    credentials: {file: " << creds << "}\n";
   return file;
 }
@@ -80,7 +90,7 @@ TEST(LocationCheck, PassesOnAGoodLocationAndLeavesNothingBehind) {
   MinioLocation loc("location-check");
   std::string const prefix = PrefixOf(loc);
   std::string const file = WriteConfig(dir, prefix);
-  for (std::string name : {"good", "from-env"}) {
+  for (std::string name : {"good", "from-env", "tls"}) {
     json::object ok = Check(file, name, 0);
     EXPECT_EQ(LastStep(ok), "delete: ok") << json::serialize(ok);
     EXPECT_EQ(ok.at("steps").as_array().size(), 5u) << "open, write, read, list, delete";
@@ -92,6 +102,12 @@ TEST(LocationCheck, NamesWhatFailed) {
   TempDir dir;
   std::string const file = WriteConfig(dir, "location-check-failures");
   EXPECT_EQ(LastStep(Check(file, "wrong-secret", 1)), "write: TLS or credentials refused");
+  json::object untrusted = Check(file, "tls-untrusted", 1);
+  EXPECT_EQ(LastStep(untrusted), "write: TLS or credentials refused");
+  EXPECT_NE(json::serialize(untrusted).find("TLS certificate is not trusted; pass its CA with "
+                                            "ca_file=PATH"),
+            std::string::npos)
+      << json::serialize(untrusted);
   EXPECT_EQ(LastStep(Check(file, "no-bucket", 1)), "write: bucket or path not found");
   json::object refused = Check(file, "refused", 1);
   EXPECT_EQ(LastStep(refused), "write: unreachable (DNS, connection or timeout)");

@@ -24,6 +24,7 @@ TEST(ElectionLogic, DefaultsAreFifteenSecondsAMarginOfAFifthAndAPollOfAThird) {
   EXPECT_EQ(o->ttl, seconds(15));
   EXPECT_EQ(o->safety_margin, milliseconds(3000));
   EXPECT_EQ(o->poll_interval, milliseconds(5000));
+  EXPECT_EQ(o->leader_check_interval, milliseconds(5000)) << "the poll interval";
   EXPECT_EQ(LeaderKey(*o), "/kbackup/prod/leader");
 }
 
@@ -42,6 +43,10 @@ TEST(ElectionLogic, RefusesBadOptionsNamingTheField) {
       {[](LeaderElectionOptions& o) { o.safety_margin = milliseconds(7500); }, "safety margin"},
       {[](LeaderElectionOptions& o) { o.safety_margin = milliseconds(-1); }, "safety margin"},
       {[](LeaderElectionOptions& o) { o.poll_interval = seconds(16); }, "poll interval"},
+      {[](LeaderElectionOptions& o) { o.leader_check_interval = seconds(16); },
+       "leader check interval"},
+      {[](LeaderElectionOptions& o) { o.leader_check_interval = seconds(1); },
+       "leader check interval"},
   };
   for (auto const& c : cases) {
     LeaderElectionOptions o = Valid();
