@@ -127,7 +127,7 @@ TEST(ConfigValidate, ListsEveryProblemWithItsLine) {
   std::string const good = WriteConfig(dir, "validate");
   auto ok = RunKbackup({"config", "validate", good});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
-  EXPECT_NE(ok.out.find("valid: cluster test, 6 location(s)"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("valid: cluster test, 8 location(s)"), std::string::npos) << ok.out;
 
   std::string const bad = dir.path() + "/bad.yaml";
   std::ofstream(bad) << "cluster: test\nlocatons: {}\netcd_snapshots:\n  schedule: \"0 25 * * *\"\n"
