@@ -33,6 +33,13 @@ StatusOr<AgentConfig const*> GlobalFlags::Config() const {
   return &loaded_->value();
 }
 
+std::string GlobalFlags::SnapshotDir(std::string const& flag) const {
+  if (!flag.empty()) return flag;
+  auto cfg = Config();
+  if (cfg.ok() && *cfg != nullptr) return (*cfg)->snapshot_dir;
+  return EffectiveSnapshotDir("");
+}
+
 std::string GlobalFlags::ConfigPath() const {
   if (!config.empty()) return config;
   char const* env = std::getenv(kConfigEnv);

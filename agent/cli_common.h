@@ -44,6 +44,11 @@ struct GlobalFlags {
   StatusOr<AgentConfig const*> Config() const;
   /// The config file named by --config, else KBACKUP_CONFIG; "" when neither names one.
   std::string ConfigPath() const;
+  /// The local snapshot dir: `flag` (--snapshot-dir) when set, else the config's snapshot_dir
+  /// when there is a config (as `etcd snapshot` takes it), else KBACKUP_SNAPSHOT_DIR, else
+  /// kDefaultSnapshotDir. A config that cannot be read counts as none here (the command's
+  /// location lookup reports it).
+  std::string SnapshotDir(std::string const& flag) const;
   /// EffectiveLocation() resolved (a config name gets its URL and credentials).
   /// Errors: Config()'s, ResolveLocation's.
   StatusOr<LocationRef> Location() const;

@@ -180,7 +180,7 @@ int RunStatusOrVerify(GlobalFlags const& g, std::string const& what, std::string
                       bool verify) {
   Status store_error;
   auto store = MaybeStore(g, store_error);
-  auto ref = restore::ResolveSnapshot(what, EffectiveSnapshotDir(dir), store.get());
+  auto ref = restore::ResolveSnapshot(what, g.SnapshotDir(dir), store.get());
   if (!ref.ok()) {
     return Fail(store_error.ok() ? ref.status() : store_error, !store_error.ok());
   }
@@ -239,7 +239,7 @@ int RunUpload(GlobalFlags const& g, std::string const& name, std::string const& 
   if (flags.rate_limit.empty()) uo->rate_limit_bytes_per_second = loc->upload_rate_limit;
   Progress progress("upload", g.format() == OutputFormat::kTable && Progress::StderrIsTty());
   uo->progress = [&](std::uint64_t d, std::uint64_t t) { progress.Update(d, t); };
-  auto r = ResumeSnapshotUpload(EffectiveSnapshotDir(dir), name, loc->url, loc->options, *uo);
+  auto r = ResumeSnapshotUpload(g.SnapshotDir(dir), name, loc->url, loc->options, *uo);
   progress.Done();
   if (!r.ok()) return Fail(r.status(), false);
   if (g.format() == OutputFormat::kJson) {
@@ -260,7 +260,7 @@ int RunUpload(GlobalFlags const& g, std::string const& name, std::string const& 
 }
 
 int RunRestore(GlobalFlags const& g, restore::EtcdRestoreOptions o, std::string const& dir) {
-  o.snapshot_dir = EffectiveSnapshotDir(dir);
+  o.snapshot_dir = g.SnapshotDir(dir);
   Status store_error;
   auto store = MaybeStore(g, store_error);
   bool json_out = g.format() == OutputFormat::kJson;

@@ -186,6 +186,17 @@ TEST(ConfigLocation, EtcdSnapshotTakesItsDefaultsFromTheConfig) {
   ASSERT_TRUE(ParseRfc3339(JsonString(manifest, "created_at"), created)) << json::serialize(manifest);
   ASSERT_TRUE(ParseRfc3339(JsonString(manifest, "expires_at"), expires)) << json::serialize(manifest);
   EXPECT_EQ(std::chrono::duration_cast<std::chrono::hours>(expires - created).count(), 30 * 24);
+
+  // etcd verify finds it in the config's snapshot dir (no --snapshot-dir, and an environment
+  // snapshot dir that a config overrides).
+  auto v = RunKbackup({"--config", file, "-o", "json", "etcd", "verify", name},
+                      {"KB_T_KEY=" + RequireEnv("KB_TEST_S3_ACCESS_KEY"),
+                       "KB_T_SECRET=" + RequireEnv("KB_TEST_S3_SECRET_KEY"),
+                       "KBACKUP_SNAPSHOT_DIR=" + dir.path() + "/elsewhere"});
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  json::object vo = json::parse(v.out).as_object();
+  EXPECT_TRUE(vo.at("verified").as_bool()) << v.out;
+  EXPECT_TRUE(JsonString(vo, "source").starts_with(dir.path() + "/snaps/")) << v.out;
 }
 
 }  // namespace
