@@ -166,13 +166,16 @@ StatusOr<std::uint64_t> ParseByteSize(std::string const& text) {
 }
 
 void UploadFlags::Add(CLI::App& cmd) {
-  cmd.add_option("--part-size", part_size, "Multipart part size (grown to stay ≤ 10,000 parts)")
-      ->capture_default_str();
-  cmd.add_option("--upload-parallelism", parallelism, "Parts in flight")->capture_default_str();
-  cmd.add_option("--upload-rate-limit", rate_limit, "Upload bandwidth cap per connection, e.g. 50MiB (per second)");
+  part_size_opt_ =
+      cmd.add_option("--part-size", part_size, "Multipart part size (grown to stay ≤ 10,000 parts)")
+          ->capture_default_str();
+  parallelism_opt_ =
+      cmd.add_option("--upload-parallelism", parallelism, "Parts in flight")->capture_default_str();
+  rate_limit_opt_ = cmd.add_option("--upload-rate-limit", rate_limit,
+                                   "Upload bandwidth cap per connection, e.g. 50MiB (per second)");
 }
 
-StatusOr<uploader::UploadOptions> UploadFlags::ToOptions() const {
+StatusOr<uploader::UploadOptions> UploadFlags::ToOptions(LocationRef const* location) const {
   uploader::UploadOptions o;
   auto ps = ParseByteSize(part_size);
   if (!ps.ok()) return ps.status().WithPrefix("--part-size");
@@ -187,6 +190,17 @@ StatusOr<uploader::UploadOptions> UploadFlags::ToOptions() const {
     auto rl = ParseByteSize(rate_limit);
     if (!rl.ok()) return rl.status().WithPrefix("--upload-rate-limit");
     o.rate_limit_bytes_per_second = *rl;
+  }
+  if (location != nullptr) {
+    // The config's settings for the location, where the command line does not set them.
+    auto given = [](CLI::Option const* opt) { return opt != nullptr && opt->count() > 0; };
+    uploader::UploadOptions const from_config = location->WithUploadSettings(o);
+    if (!given(part_size_opt_)) {
+      o.part_size = from_config.part_size;
+      o.multipart_threshold = from_config.multipart_threshold;
+    }
+    if (!given(parallelism_opt_)) o.parallelism = from_config.parallelism;
+    if (!given(rate_limit_opt_)) o.rate_limit_bytes_per_second = from_config.rate_limit_bytes_per_second;
   }
   return o;
 }

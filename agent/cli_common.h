@@ -78,7 +78,15 @@ struct UploadFlags {
   int parallelism = 4;
   std::string rate_limit;  ///< bytes/s with unit suffix; empty = unlimited
   void Add(CLI::App& cmd);
-  StatusOr<uploader::UploadOptions> ToOptions() const;
+  /// The options the flags give; for each flag not given on the command line, the setting of
+  /// `location` (its config's upload_part_size, upload_parallelism, upload_rate_limit) when it
+  /// has one. Errors: kInvalidArgument naming the flag.
+  StatusOr<uploader::UploadOptions> ToOptions(LocationRef const* location = nullptr) const;
+
+ private:
+  CLI::Option* part_size_opt_ = nullptr;
+  CLI::Option* parallelism_opt_ = nullptr;
+  CLI::Option* rate_limit_opt_ = nullptr;
 };
 
 /// Splits "a,b,,c" into {"a", "b", "c"} (empty items dropped).

@@ -85,26 +85,14 @@ int RunSnapshot(GlobalFlags const& g, SnapshotCmd c, CLI::App const& cmd) {
   auto eo = c.etcd.ToOptions();
   if (!eo.ok()) return Fail(eo.status(), true);
   o.etcd = *eo;
-  auto uo = c.upload.ToOptions();
-  if (!uo.ok()) return Fail(uo.status(), true);
-  o.upload = *uo;
   auto loc = g.Location();
   if (!loc.ok()) return Fail(loc.status(), true);
+  auto uo = c.upload.ToOptions(&*loc);
+  if (!uo.ok()) return Fail(uo.status(), true);
+  o.upload = *uo;
   if (auto st = loc->Open(); !st.ok()) return Fail(st.status(), true);
   o.location = loc->url;
   o.location_options = loc->options;
-  {
-    // The location's settings from the config, where the command line does not set them.
-    uploader::UploadOptions from_config = loc->WithUploadSettings(o.upload);
-    if (cmd.count("--upload-rate-limit") == 0) {
-      o.upload.rate_limit_bytes_per_second = from_config.rate_limit_bytes_per_second;
-    }
-    if (cmd.count("--part-size") == 0) {
-      o.upload.part_size = from_config.part_size;
-      o.upload.multipart_threshold = from_config.multipart_threshold;
-    }
-    if (cmd.count("--upload-parallelism") == 0) o.upload.parallelism = from_config.parallelism;
-  }
   o.snapshot_dir = EffectiveSnapshotDir(c.snapshot_dir);
   o.cluster_name = c.cluster_name;
   o.node_name = c.node_name.empty() ? HostName() : c.node_name;
@@ -231,12 +219,11 @@ int RunStatusOrVerify(GlobalFlags const& g, std::string const& what, std::string
 
 int RunUpload(GlobalFlags const& g, std::string const& name, std::string const& dir,
               UploadFlags const& flags) {
-  auto uo = flags.ToOptions();
-  if (!uo.ok()) return Fail(uo.status(), true);
   auto loc = g.Location();
   if (!loc.ok()) return Fail(loc.status(), true);
+  auto uo = flags.ToOptions(&*loc);
+  if (!uo.ok()) return Fail(uo.status(), true);
   if (auto st = loc->Open(); !st.ok()) return Fail(st.status(), true);
-  if (flags.rate_limit.empty()) uo->rate_limit_bytes_per_second = loc->upload_rate_limit;
   Progress progress("upload", g.format() == OutputFormat::kTable && Progress::StderrIsTty());
   uo->progress = [&](std::uint64_t d, std::uint64_t t) { progress.Update(d, t); };
   auto r = ResumeSnapshotUpload(g.SnapshotDir(dir), name, loc->url, loc->options, *uo);

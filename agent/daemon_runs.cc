@@ -209,12 +209,10 @@ std::vector<std::string> Daemon::UnfinishedUploads(AgentConfig const& c) {
   if (!c.etcd_snapshots) return names;
   std::error_code ec;
   for (auto const& e : fs::directory_iterator(c.snapshot_dir, ec)) {
-    std::string file = e.path().filename().string();  // ".<name>.upload.json"
-    if (!file.starts_with(".") || !file.ends_with(".upload.json")) continue;
-    std::string name = file.substr(1, file.size() - 1 - std::string(".upload.json").size());
-    // Without its manifest the snapshot itself is unfinished: the job's cleanup takes it.
-    if (fs::exists(fs::path(c.snapshot_dir) / etcd::ManifestFileName(name), ec)) {
-      names.push_back(std::move(name));
+    auto name = SnapshotNameOfJournal(e.path().filename().string());
+    // Without its manifest the snapshot itself is unfinished: RemoveLeftoverFiles takes it.
+    if (name && fs::exists(fs::path(c.snapshot_dir) / etcd::ManifestFileName(*name), ec)) {
+      names.push_back(*std::move(name));
     }
   }
   std::sort(names.begin(), names.end());

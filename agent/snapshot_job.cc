@@ -17,6 +17,15 @@ std::filesystem::path UploadJournalPath(std::filesystem::path const& snapshot_di
   return snapshot_dir / ("." + name + ".upload.json");
 }
 
+std::optional<std::string> SnapshotNameOfJournal(std::string const& file_name) {
+  constexpr std::string_view kSuffix = ".upload.json";
+  if (file_name.size() <= 1 + kSuffix.size() || !file_name.starts_with(".") ||
+      !file_name.ends_with(kSuffix)) {
+    return std::nullopt;
+  }
+  return file_name.substr(1, file_name.size() - 1 - kSuffix.size());
+}
+
 namespace {
 
 /// Counts the raw bytes and keeps the last 32 (etcd's sha256 trailer), forwarding everything.
@@ -86,29 +95,27 @@ std::vector<std::string> RemoveLeftoverFiles(std::filesystem::path const& dir) {
     }
   };
   std::error_code ec;
-  std::vector<std::filesystem::path> journals;
+  std::vector<std::string> journaled;  // snapshot names with an upload journal
   for (auto const& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::string const file = entry.path().filename().string();
     if (!file.starts_with(".")) continue;
     if (file.ends_with(".part") || file.ends_with(".tmp")) {
       if (!TempFileHasWriter(entry.path())) remove(entry.path());
-    } else if (file.ends_with(".upload.json")) {
-      journals.push_back(entry.path());
+    } else if (auto name = SnapshotNameOfJournal(file)) {
+      journaled.push_back(*std::move(name));
     }
   }
   // A journal whose snapshot never got its manifest (the run died while streaming): the
   // snapshot is gone, so its upload cannot be resumed. Its multipart upload is aborted later
   // by AbortStaleUploads (stale_after).
-  for (auto const& j : journals) {
-    std::string const file = j.filename().string();
-    std::string const name = file.substr(1, file.size() - 1 - std::string(".upload.json").size());
-    auto const db = dir / etcd::SnapshotFileName(name);
+  for (auto const& name : journaled) {
     auto const part = dir / ("." + etcd::SnapshotFileName(name) + ".part");
     if (std::filesystem::exists(dir / etcd::ManifestFileName(name), ec) ||
-        std::filesystem::exists(db, ec) || TempFileHasWriter(part)) {
+        std::filesystem::exists(dir / etcd::SnapshotFileName(name), ec) ||
+        TempFileHasWriter(part)) {
       continue;
     }
-    remove(j);
+    remove(UploadJournalPath(dir, name));
   }
   return removed;
 }
@@ -117,7 +124,7 @@ StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Cl
   auto const started = clock.Monotonic();
   KB_RETURN_IF_ERROR(EnsureDir(options.snapshot_dir));
   // Leftovers of a killed run go first: they must not count against a quota, nor linger.
-  std::vector<std::string> removed_first = RemoveLeftoverFiles(options.snapshot_dir);
+  std::vector<std::string> leftovers_removed = RemoveLeftoverFiles(options.snapshot_dir);
   std::unique_ptr<uploader::ObjectStore> store;
   if (options.upload_enabled) {
     KB_ASSIGN_OR_RETURN(store, uploader::OpenLocation(options.location, options.location_options));
@@ -219,10 +226,7 @@ StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Cl
              aborted.status().message());
     }
   }
-  result.stale_files_removed = std::move(removed_first);
-  for (auto& f : RemoveLeftoverFiles(options.snapshot_dir)) {
-    result.stale_files_removed.push_back(std::move(f));
-  }
+  result.stale_files_removed = std::move(leftovers_removed);
   result.seconds = std::chrono::duration<double>(clock.Monotonic() - started).count();
   KB_LOG(agent, info,
          "snapshot done name={} revision={} db_bytes={} compressed_bytes={} parts={} seconds={:.1f}",

@@ -72,8 +72,8 @@ StatusOr<SnapshotJobResult> RunSnapshotJob(SnapshotJobOptions const& options, Cl
 /// Removes what killed runs left in the snapshot dir `dir`: ".part"/".tmp" temp files no live
 /// process is writing (OpenLockedTempFile's flock tells), and upload journals of snapshots that
 /// never got their manifest nor their final file. Returns the paths removed. Never fails
-/// (what cannot be removed stays, and is tried again next time). Run at the start and end of
-/// every snapshot job and at the agent's start.
+/// (what cannot be removed stays, and is tried again next time). Run at the start of every
+/// snapshot job and at the agent's start.
 std::vector<std::string> RemoveLeftoverFiles(std::filesystem::path const& dir);
 
 /// Re-sends a local snapshot `name` from `snapshot_dir` to `location`, resuming an interrupted
@@ -87,5 +87,9 @@ StatusOr<uploader::UploadResult> ResumeSnapshotUpload(std::filesystem::path cons
 /// Journal path of the upload of snapshot `name` in `snapshot_dir`.
 std::filesystem::path UploadJournalPath(std::filesystem::path const& snapshot_dir,
                                         std::string const& name);
+
+/// The snapshot name an upload journal's file name (".<name>.upload.json") stands for; nullopt
+/// for any other file name.
+std::optional<std::string> SnapshotNameOfJournal(std::string const& file_name);
 
 }  // namespace kb::agent

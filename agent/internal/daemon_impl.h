@@ -118,11 +118,11 @@ class Daemon final : public ControlTarget {
   pthread_t main_thread_ = pthread_self();
   std::unique_ptr<etcd::EtcdClient> election_client_;
   std::unique_ptr<etcd::LeaderElection> election_;
-  std::mutex election_mu_;
+  std::mutex election_mu_;  // StillLeader() from worker threads
   // JoinElection's retries (main loop only).
   std::chrono::steady_clock::time_point next_join_{};
   std::chrono::seconds join_backoff_{0};
-  std::string last_join_error_;  // StillLeader() from worker threads
+  std::string last_join_error_;
   std::atomic<std::int64_t> loop_alive_{0};  // Monotonic() of the last loop turn, in seconds
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

@@ -101,6 +101,40 @@ KeysAndRevision ReadKeysAndRevision(std::string const& bin, std::string const& e
   return out;
 }
 
+void PutRandomMiB(std::string const& bin, std::string const& endpoint,
+                  std::string const& work_dir, std::string const& prefix, int mib,
+                  unsigned seed) {
+  // Plain-http etcdctl: PutKeys passes TLS flags, so write through a Txn script instead.
+  std::mt19937 rng(seed);
+  static char const kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string const txn = work_dir + "/txn";
+  for (int batch = 0; batch < mib; ++batch) {
+    std::string script = "\n";
+    for (int i = 0; i < 4; ++i) {
+      std::string value;
+      value.reserve(256 << 10);
+      for (int b = 0; b < (256 << 10); ++b) value.push_back(kAlphabet[rng() % 64]);
+      script += "put " + prefix + std::to_string(batch * 4 + i) + " " + value + "\n";
+    }
+    script += "\n\n";
+    std::ofstream(txn) << script;
+    auto r = RunCommand({"/bin/sh", "-c",
+                         "'" + bin + "/etcdctl' --endpoints " + endpoint + " txn < " + txn},
+                        {"ETCDCTL_API=3"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+}
+
+int UploadJournalParts(std::string const& path) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_object() || !v.as_object().contains("parts")) return 0;
+  return static_cast<int>(v.as_object().at("parts").as_array().size());
+}
+
 int FreePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -58,4 +58,14 @@ class ScratchEtcd {
 /// A free TCP port on 127.0.0.1.
 int FreePort();
 
+/// Puts `mib` MiB of random base64-alphabet values (4 keys of 256 KiB per MiB, one Txn each MiB)
+/// under `prefix` into the plain-http etcd at `endpoint`, with etcdctl from `bin`; `work_dir`
+/// holds the Txn scripts. Deterministic for a given `seed`. Fails the test on an etcdctl error.
+void PutRandomMiB(std::string const& bin, std::string const& endpoint,
+                  std::string const& work_dir, std::string const& prefix, int mib,
+                  unsigned seed);
+
+/// Parts recorded in the upload journal at `path` (0 when it is missing or unreadable).
+int UploadJournalParts(std::string const& path);
+
 }  // namespace kb::testing

@@ -2,11 +2,8 @@
 // cluster a: it runs its schedules, expires what is past its expiry, keeps at most keep_local
 // local copies, keeps running on a SIGHUP with a bad config, stops on SIGTERM, and runs a tick
 // missed while it was down once at its next start.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -26,19 +23,6 @@ namespace kb::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 std::string Config(TempDir const& dir, MinioLocation const& loc, std::string const& backup_name,
                    std::string const& snapshot_schedule, std::string const& backup_schedule,

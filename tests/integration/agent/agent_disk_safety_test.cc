@@ -9,7 +9,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include "agent/base/json.h"
@@ -23,11 +22,6 @@ namespace kb::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadAll(fs::path const& p) {
-  std::ifstream in(p);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 int Count(std::string const& text, std::string const& what) {
   int n = 0;
@@ -48,13 +42,6 @@ std::vector<fs::path> FilesEndingWith(fs::path const& dir, std::string const& su
   return out;
 }
 
-/// Parts recorded in an upload journal (0 when it is missing or unreadable).
-int JournalParts(fs::path const& journal) {
-  auto v = ParseJson(ReadAll(journal), journal.string());
-  if (!v.ok() || !v->is_object() || !v->as_object().contains("parts")) return 0;
-  return static_cast<int>(v->as_object().at("parts").as_array().size());
-}
-
 /// An etcd of its own holding ~10 MiB of random values: its snapshot is two 5 MiB parts, and at
 /// 512 KiB/s each part takes about 10 s to send.
 class AgentDiskSafety : public ::testing::Test {
@@ -65,24 +52,7 @@ class AgentDiskSafety : public ::testing::Test {
     etcd_ = std::make_unique<ScratchEtcd>(bin, data_->path() + "/etcd", "slow",
                                           "http://127.0.0.1:" + std::to_string(FreePort()));
     ASSERT_TRUE(etcd_->ready()) << etcd_->log();
-    std::mt19937 rng(7);
-    static char const kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int batch = 0; batch < 10; ++batch) {
-      std::string script = "\n";
-      for (int i = 0; i < 4; ++i) {
-        std::string value;
-        for (int b = 0; b < (256 << 10); ++b) value.push_back(kAlphabet[rng() % 64]);
-        script += "put /slow/" + std::to_string(batch * 4 + i) + " " + value + "\n";
-      }
-      script += "\n\n";
-      std::ofstream(data_->path() + "/txn") << script;
-      auto r = RunCommand({"/bin/sh", "-c",
-                           "'" + bin + "/etcdctl' --endpoints " + etcd_->endpoint() + " txn < " +
-                               data_->path() + "/txn"},
-                          {"ETCDCTL_API=3"});
-      ASSERT_EQ(r.exit_code, 0) << r.err;
-    }
+    PutRandomMiB(bin, etcd_->endpoint(), data_->path(), "/slow/", 10, 7);
   }
   static void TearDownTestSuite() {
     etcd_.reset();
@@ -92,7 +62,6 @@ class AgentDiskSafety : public ::testing::Test {
   /// A config whose snapshot schedule is `schedule` on the slow etcd, uploading to `loc` at
   /// 512 KiB/s, one 5 MiB part at a time.
   std::string Config(MinioLocation const& loc, std::string const& schedule,
-                     std::string const& extra_snapshot = "",
                      std::string const& metrics_address = "") {
     std::ostringstream c;
     c << "cluster: slow\nnode: n1\n"
@@ -103,7 +72,7 @@ class AgentDiskSafety : public ::testing::Test {
       << "    upload_rate_limit: 512KiB\n    upload_part_size: 5MiB\n    upload_parallelism: 1\n"
       << "etcd_snapshots:\n  schedule: \"" << schedule << "\"\n  keep_local: 3\n"
       << "  location: minio\n"
-      << extra_snapshot << "agent:\n  metrics_address: \"" << metrics_address << "\"\n"
+      << "agent:\n  metrics_address: \"" << metrics_address << "\"\n"
       << "  control_socket: \"\"\n";
     std::string const file = dir_.path() + "/config.yaml";
     std::ofstream(file) << c.str();
@@ -146,7 +115,7 @@ TEST_F(AgentDiskSafety, SigtermMidUploadStopsAtOnceAndTheNextStartResumesIt) {
       auto j = FilesEndingWith(Snapshots(), ".upload.json");
       if (j.size() != 1) return false;
       journal = j[0];
-      journaled = JournalParts(journal);
+      journaled = UploadJournalParts(journal.string());
       return journaled >= 1;
     })) << "no part was sent\n" << agent.Log();
     auto const stop = std::chrono::steady_clock::now();
@@ -163,7 +132,7 @@ TEST_F(AgentDiskSafety, SigtermMidUploadStopsAtOnceAndTheNextStartResumesIt) {
   std::string const jname = journal.filename().string();  // ".<name>.upload.json"
   std::string const name = jname.substr(1, jname.size() - 1 - std::string(".upload.json").size());
   ASSERT_TRUE(fs::exists(journal));
-  journaled = JournalParts(journal);
+  journaled = UploadJournalParts(journal.string());
   EXPECT_EQ(journaled, 1) << "two parts of 5 MiB: only the first was sent";
   EXPECT_TRUE(fs::exists(Snapshots() / etcd::ManifestFileName(name)));
   EXPECT_TRUE(fs::exists(Snapshots() / etcd::SnapshotFileName(name)));
@@ -208,7 +177,7 @@ TEST_F(AgentDiskSafety, ASlowLocationSkipsTicksNeverOverlapsAndAKilledRunLeavesN
   MinioLocation loc("agent-slow");
   std::string const metrics = "127.0.0.1:" + std::to_string(FreePort());
   // A run takes ~20 s (10 MiB at 512 KiB/s); the schedule ticks every 3 s.
-  std::string const file = Config(loc, "@every 3s", "", metrics);
+  std::string const file = Config(loc, "@every 3s", metrics);
   BackgroundProcess agent({KB_BINARY_PATH, "agent", "--config", file}, Env(),
                           dir_.path() + "/agent1.log");
   ASSERT_TRUE(WaitUntil(std::chrono::seconds(60), [&] {

@@ -8,7 +8,6 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <thread>
 
 #include "tests/support/etcd_env.h"
@@ -22,15 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-int JournalParts(fs::path const& journal) {
-  std::ifstream in(journal);
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object() || !v.as_object().contains("parts")) return 0;
-  return static_cast<int>(v.as_object().at("parts").as_array().size());
-}
-
 TEST(EtcdUploadResume, KillDuringUploadThenResumeSendsOnlyMissingParts) {
   TempDir dir;
   fs::path root(dir.path());
@@ -39,30 +29,8 @@ TEST(EtcdUploadResume, KillDuringUploadThenResumeSendsOnlyMissingParts) {
   std::string peer = "http://127.0.0.1:" + std::to_string(FreePort());
   ScratchEtcd etcd(bin, (root / "etcd").string(), "big", peer);
   ASSERT_TRUE(etcd.ready()) << etcd.log();
-  EtcdServer s{.id = "scratch", .endpoint = etcd.endpoint(), .cacert = "", .cert = "", .key = "",
-               .bin = bin, .restore_tool = bin + "/etcdutl"};
-  {
-    // Plain-http etcdctl: PutKeys passes TLS flags, so write through a small script instead.
-    std::mt19937 rng(42);
-    for (int batch = 0; batch < 60; ++batch) {
-      std::string script = "\n";
-      for (int i = 0; i < 4; ++i) {
-        std::string value;
-        value.reserve(256 << 10);
-        static char const kAlphabet[] =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        for (int b = 0; b < (256 << 10); ++b) value.push_back(kAlphabet[rng() % 64]);
-        script += "put /big/" + std::to_string(batch * 4 + i) + " " + value + "\n";
-      }
-      script += "\n\n";
-      std::ofstream(root / "txn") << script;
-      auto r = RunCommand({"/bin/sh", "-c",
-                           "'" + bin + "/etcdctl' --endpoints " + etcd.endpoint() + " txn < " +
-                               (root / "txn").string()},
-                          {"ETCDCTL_API=3"});
-      ASSERT_EQ(r.exit_code, 0) << r.err;
-    }
-  }
+  PutRandomMiB(bin, etcd.endpoint(), root.string(), "/big/", 60, 42);
+  ASSERT_FALSE(::testing::Test::HasFatalFailure());
   fs::path snaps = root / "snaps";
   auto snap = RunKbackup({"--output", "json", "--location", "file://" + (root / "local").string(),
                           "etcd", "snapshot", "--etcd-endpoints", etcd.endpoint(),
@@ -99,13 +67,13 @@ TEST(EtcdUploadResume, KillDuringUploadThenResumeSendsOnlyMissingParts) {
   int journaled = 0;
   for (int i = 0; i < 600 && journaled < 3; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    journaled = JournalParts(journal);
+    journaled = UploadJournalParts(journal.string());
   }
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFSIGNALED(status)) << "the upload finished before it could be killed";
-  journaled = JournalParts(journal);
+  journaled = UploadJournalParts(journal.string());
   ASSERT_GE(journaled, 3);
   // What MinIO holds of the killed upload, asked with the AWS CLI (not with kbackup).
   std::string upload_id;
